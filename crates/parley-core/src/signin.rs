@@ -1,0 +1,236 @@
+//! The sign-in form as the UI sends it, and its validation. Pure: no network here.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::secret::Secret;
+use crate::server::{broker_is_unencrypted_remote, Endpoints, ServerChoice};
+
+/// Agents sign in through Kommunicate's `loginv2`; app users through `register/client`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInRole {
+    Agent,
+    AppUser,
+}
+
+/// What the sign-in screen submits. The password is a [`Secret`]: it can be received but this
+/// struct can never be serialized or printed with it.
+#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInForm {
+    pub server: ServerChoice,
+    pub role: SignInRole,
+    pub app_key: String,
+    pub user_id: String,
+    #[specta(type = String)]
+    pub password: Secret,
+}
+
+/// A form that passed validation, with its endpoints resolved.
+#[derive(Debug, Clone)]
+pub struct ValidSignIn {
+    pub endpoints: Endpoints,
+    pub role: SignInRole,
+    pub app_key: String,
+    pub user_id: String,
+    pub password: Secret,
+}
+
+/// What the UI is told about a valid form before any network traffic: where it will connect,
+/// and anything the person should know first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInPlan {
+    pub endpoints: Endpoints,
+    pub role: SignInRole,
+    pub app_key: String,
+    pub user_id: String,
+    pub warnings: Vec<String>,
+}
+
+const MAX_APP_KEY: usize = 128;
+const MAX_USER_ID: usize = 255;
+const MAX_PASSWORD: usize = 1024;
+
+impl SignInForm {
+    /// Check every field; the first problem found is returned with the field it belongs to,
+    /// in the order the fields appear on screen.
+    pub fn validate(self) -> Result<ValidSignIn, AppError> {
+        let endpoints = self.server.endpoints()?;
+
+        let app_key = self.app_key.trim().to_owned();
+        if app_key.is_empty() {
+            return Err(AppError::invalid_field(
+                "appKey",
+                "Enter your application key (APP_ID). You find it in the dashboard under Settings → Install.",
+            ));
+        }
+        if app_key.len() > MAX_APP_KEY
+            || !app_key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+        {
+            return Err(AppError::invalid_field(
+                "appKey",
+                "An application key has only letters, digits, '-', '_' and '.'.",
+            ));
+        }
+
+        let user_id = self.user_id.trim().to_owned();
+        if user_id.is_empty() {
+            return Err(AppError::invalid_field(
+                "userId",
+                "Enter your user id (for agents, the e-mail you sign in with).",
+            ));
+        }
+        if user_id.chars().count() > MAX_USER_ID || user_id.chars().any(char::is_control) {
+            return Err(AppError::invalid_field(
+                "userId",
+                "That user id is too long or has characters a user id cannot have.",
+            ));
+        }
+
+        if self.role == SignInRole::Agent && self.password.is_empty() {
+            return Err(AppError::invalid_field("password", "Enter your password."));
+        }
+        if self.password.expose().len() > MAX_PASSWORD {
+            return Err(AppError::invalid_field(
+                "password",
+                "That password is too long.",
+            ));
+        }
+
+        Ok(ValidSignIn {
+            endpoints,
+            role: self.role,
+            app_key,
+            user_id,
+            password: self.password,
+        })
+    }
+}
+
+impl ValidSignIn {
+    pub fn plan(&self) -> SignInPlan {
+        let mut warnings = Vec::new();
+        if broker_is_unencrypted_remote(&self.endpoints.mqtt) {
+            warnings.push(format!(
+                "The real-time link to {} is not encrypted: messages and your session token travel in clear text.",
+                self.endpoints.mqtt
+            ));
+        }
+        if self.endpoints.chat.starts_with("http://") && !is_loopback_http(&self.endpoints.chat) {
+            warnings.push(format!(
+                "{} uses http://, not https://: your password would travel in clear text.",
+                self.endpoints.chat
+            ));
+        }
+        SignInPlan {
+            endpoints: self.endpoints.clone(),
+            role: self.role,
+            app_key: self.app_key.clone(),
+            user_id: self.user_id.clone(),
+            warnings,
+        }
+    }
+}
+
+fn is_loopback_http(base: &str) -> bool {
+    url::Url::parse(base).is_ok_and(|u| match u.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+    use crate::server::ServerPreset;
+
+    fn form(preset: ServerPreset, app_key: &str, user: &str, pw: &str) -> SignInForm {
+        SignInForm {
+            server: ServerChoice {
+                preset,
+                custom_url: None,
+                custom_broker: None,
+            },
+            role: SignInRole::Agent,
+            app_key: app_key.into(),
+            user_id: user.into(),
+            password: Secret::new(pw),
+        }
+    }
+
+    #[test]
+    fn test_valid_form_resolves_sandbox_endpoints_without_warnings() {
+        let v = form(ServerPreset::Sandbox, " parley-demo ", " agent@x.io ", "pw")
+            .validate()
+            .unwrap();
+        assert_eq!(v.app_key, "parley-demo");
+        assert_eq!(v.user_id, "agent@x.io");
+        let plan = v.plan();
+        assert_eq!(plan.endpoints.chat, crate::server::SANDBOX_HTTP);
+        assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+    }
+
+    #[test]
+    fn test_missing_fields_are_reported_in_screen_order() {
+        let e = form(ServerPreset::Sandbox, "", "", "")
+            .validate()
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidInput);
+        assert_eq!(e.field.as_deref(), Some("appKey"));
+        let e = form(ServerPreset::Sandbox, "k", "", "")
+            .validate()
+            .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("userId"));
+        let e = form(ServerPreset::Sandbox, "k", "u", "")
+            .validate()
+            .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("password"));
+    }
+
+    #[test]
+    fn test_app_user_may_sign_in_without_password() {
+        let mut f = form(ServerPreset::Sandbox, "k", "u", "");
+        f.role = SignInRole::AppUser;
+        assert!(f.validate().is_ok());
+    }
+
+    #[test]
+    fn test_hostile_app_key_and_user_id_are_rejected() {
+        let e = form(ServerPreset::Sandbox, "<script>", "u", "p")
+            .validate()
+            .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("appKey"));
+        let e = form(ServerPreset::Sandbox, "k", "a\u{0}b", "p")
+            .validate()
+            .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("userId"));
+        let long = "x".repeat(300);
+        let e = form(ServerPreset::Sandbox, "k", &long, "p")
+            .validate()
+            .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("userId"));
+    }
+
+    #[test]
+    fn test_cloud_preset_warns_about_plain_tcp_broker() {
+        let plan = form(ServerPreset::KommunicateCloud, "k", "u", "p")
+            .validate()
+            .unwrap()
+            .plan();
+        assert_eq!(plan.warnings.len(), 1);
+        assert!(plan.warnings[0].contains("socket.kommunicate.io"));
+    }
+
+    #[test]
+    fn test_form_debug_output_hides_password() {
+        let f = form(ServerPreset::Sandbox, "k", "u", "s3cret-pw");
+        assert!(!format!("{f:?}").contains("s3cret-pw"));
+    }
+}

@@ -1,0 +1,14 @@
+//! The app's commands are declared here so Tauri generates an `allow-<command>` permission
+//! for each; a command is then only callable where a capability grants it
+//! (`capabilities/main-window.json`).
+
+/// Every command the UI may call. Keep in sync with `commands::COMMANDS` (a test checks).
+const COMMANDS: &[&str] = &["app_info", "check_sign_in", "ui_ready"];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("failed to run tauri-build");
+}

@@ -1,0 +1,94 @@
+//! The Tauri shell. Thin on purpose: each command parses its input, makes one call into the
+//! core crates and maps the result to `Result<T, AppError>` (`{code, message, field}` in the UI).
+
+pub mod commands;
+mod logging;
+mod window_state;
+
+use std::time::Instant;
+
+use tauri::Manager;
+
+/// Every command the UI can call, registered once for both the invoke handler and the
+/// TypeScript bindings generator (`ui/src/lib/ipc/bindings.ts`).
+pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
+    tauri_specta::Builder::<tauri::Wry>::new()
+        // One TypeScript type per Rust type (our IPC types serialize and deserialize alike).
+        .disable_serde_phases()
+        .commands(tauri_specta::collect_commands![
+            commands::app_info,
+            commands::check_sign_in,
+            commands::ui_ready,
+        ])
+}
+
+/// Where the generated bindings live, relative to this crate.
+pub const BINDINGS_PATH: &str = "../ui/src/lib/ipc/bindings.ts";
+
+/// Options that come from the environment at launch (used by `cargo xtask run` and tests).
+#[derive(Debug, Clone)]
+pub struct Launch {
+    pub started: Instant,
+    /// `PARLEY_THEME=light|dark` forces a theme (screenshots in both themes).
+    pub theme: Option<commands::ThemeChoice>,
+    /// `PARLEY_READY_FILE=path`: written once the first screen is painted.
+    pub ready_file: Option<std::path::PathBuf>,
+}
+
+impl Launch {
+    fn from_env(started: Instant) -> Self {
+        let theme = match std::env::var("PARLEY_THEME").ok().as_deref() {
+            Some("dark") => Some(commands::ThemeChoice::Dark),
+            Some("light") => Some(commands::ThemeChoice::Light),
+            _ => None,
+        };
+        Self {
+            started,
+            theme,
+            ready_file: std::env::var_os("PARLEY_READY_FILE").map(Into::into),
+        }
+    }
+}
+
+pub fn run() {
+    let launch = Launch::from_env(Instant::now());
+    let specta = specta_builder();
+
+    let result = tauri::Builder::default()
+        // Single instance first: a second launch focuses the running window and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            if let Some(w) = app.get_webview_window("main") {
+                let _ = w.unminimize();
+                let _ = w.show();
+                let _ = w.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(logging::plugin())
+        .invoke_handler(specta.invoke_handler())
+        .on_window_event(window_state::on_window_event)
+        .setup(move |app| {
+            specta.mount_events(app);
+            app.manage(window_state::StateSaver::start(app.handle()));
+            if let (Some(theme), Some(w)) = (launch.theme, app.get_webview_window("main")) {
+                let _ = w.set_theme(Some(theme.into()));
+            }
+            log::info!(
+                "parley {} starting; log dir {}",
+                env!("CARGO_PKG_VERSION"),
+                app.path()
+                    .app_log_dir()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            );
+            app.manage(launch);
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+
+    if let Err(e) = result {
+        log::error!("parley could not start: {e}");
+        eprintln!("Parley could not start: {e}");
+        std::process::exit(1);
+    }
+}

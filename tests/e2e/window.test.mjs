@@ -1,0 +1,53 @@
+// The app shell: one instance only, and the window remembers its size between launches.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { Session, sleep } from "./webdriver.mjs";
+
+test("test_second_launch_exits_and_leaves_first_window_running", async () => {
+  const s = await Session.start();
+  try {
+    await s.waitText("#signin-title", (t) => t === "Sign in");
+    const second = spawn(process.env.PARLEY_APP, [], { stdio: "ignore" });
+    const code = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        second.kill("SIGKILL");
+        reject(new Error("the second instance was still running after 15 s"));
+      }, 15_000);
+      second.on("exit", (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    assert.equal(code, 0);
+    // The first window still answers.
+    assert.equal(await s.title(), "Parley");
+  } finally {
+    await s.quit().catch(() => {});
+  }
+});
+
+test("test_window_size_is_remembered_across_launches", async () => {
+  const first = await Session.start();
+  await first.waitText("#signin-title", (t) => t === "Sign in");
+  await first.cmd("POST", "/window/rect", { width: 1000, height: 700 });
+  // Parley saves the window state once the window has been still for 400 ms, so the size
+  // survives however the app ends (here the driver closes it).
+  await sleep(1200);
+  const resized = await first.windowRect();
+  assert.equal(resized.width, 1000);
+  await first.cmd("DELETE", "/window").catch(() => {});
+  await first.quit().catch(() => {});
+  await sleep(500);
+
+  const second = await Session.start();
+  try {
+    await second.waitText("#signin-title", (t) => t === "Sign in");
+    const rect = await second.windowRect();
+    assert.equal(rect.width, 1000);
+    assert.equal(rect.height, 700);
+  } finally {
+    await second.cmd("POST", "/window/rect", { width: 1280, height: 800 }).catch(() => {});
+    await second.quit().catch(() => {});
+  }
+});

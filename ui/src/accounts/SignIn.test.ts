@@ -1,0 +1,109 @@
+import { describe, expect, it } from "vitest";
+import { fireEvent, render, screen } from "@testing-library/svelte";
+import SignIn from "./SignIn.svelte";
+import { createMockIpc, mockAppInfo } from "../lib/ipc/mock";
+import type { SignInPlan } from "../lib/ipc/ipc";
+
+const plan = (warnings: string[] = []): SignInPlan => ({
+  endpoints: {
+    chat: "https://chat.kommunicate.io",
+    api: "https://api.kommunicate.io",
+    services: "https://services.kommunicate.io",
+    mqtt: "tcp://socket.kommunicate.io:1883",
+  },
+  role: "agent",
+  appKey: "k",
+  userId: "agent@x.io",
+  warnings,
+});
+
+describe("sign-in screen", () => {
+  it("offers every preset the shell reports, sandbox first", () => {
+    render(SignIn, { ipc: createMockIpc(), info: mockAppInfo });
+    const options = [...document.querySelectorAll<HTMLOptionElement>("#signin-server option")];
+    expect(options.map((o) => o.textContent)).toEqual(["Local sandbox", "Kommunicate cloud", "Custom server"]);
+    expect((document.querySelector("#signin-server") as HTMLSelectElement).value).toBe("sandbox");
+    expect(screen.getByText("http://127.0.0.1:18080")).toBeTruthy();
+  });
+
+  it("sends the typed form and shows the field error it gets back, focused", async () => {
+    const ipc = createMockIpc({
+      checkSignIn: () => ({
+        status: "error",
+        error: { code: "invalid_input", message: "Enter your user id.", field: "userId" },
+      }),
+    });
+    render(SignIn, { ipc, info: mockAppInfo });
+    await fireEvent.input(document.querySelector("#signin-appKey")!, { target: { value: "demo-app" } });
+    await fireEvent.input(document.querySelector("#signin-password")!, { target: { value: "pw" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in" }));
+
+    expect(ipc.calls.checkSignIn).toEqual([
+      {
+        server: { preset: "sandbox", customUrl: null, customBroker: null },
+        role: "agent",
+        appKey: "demo-app",
+        userId: "",
+        password: "pw",
+      },
+    ]);
+    const err = await screen.findByText("Enter your user id.");
+    expect(err.id).toBe("signin-userId-error");
+    const input = document.querySelector("#signin-userId")!;
+    expect(input.getAttribute("aria-invalid")).toBe("true");
+    expect(document.activeElement).toBe(input);
+  });
+
+  it("shows an error without a field as an alert banner", async () => {
+    const ipc = createMockIpc({
+      checkSignIn: () => ({
+        status: "error",
+        error: { code: "internal", message: "Something broke.", field: null },
+      }),
+    });
+    render(SignIn, { ipc, info: mockAppInfo });
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toBe("Something broke.");
+    expect(alert.dataset.code).toBe("internal");
+  });
+
+  it("shows the connection plan and its warnings", async () => {
+    const ipc = createMockIpc({ checkSignIn: () => ({ status: "ok", data: plan(["Link is not encrypted."]) }) });
+    render(SignIn, { ipc, info: mockAppInfo });
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    const status = await screen.findByRole("status");
+    expect(status.textContent).toContain("Ready to connect");
+    expect(status.textContent).toContain("https://chat.kommunicate.io");
+    expect(screen.getByText("Link is not encrypted.")).toBeTruthy();
+  });
+
+  it("asks for a server address only for a custom server, and sends it", async () => {
+    const ipc = createMockIpc({ checkSignIn: () => ({ status: "ok", data: plan() }) });
+    render(SignIn, { ipc, info: mockAppInfo });
+    expect(document.querySelector("#signin-customUrl")).toBeNull();
+    await fireEvent.change(document.querySelector("#signin-server")!, { target: { value: "custom" } });
+    const url = document.querySelector("#signin-customUrl")!;
+    await fireEvent.input(url, { target: { value: "https://chat.example.com" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    expect(ipc.calls.checkSignIn[0]?.server).toEqual({
+      preset: "custom",
+      customUrl: "https://chat.example.com",
+      customBroker: null,
+    });
+  });
+
+  it("renders hostile text from the backend as text, never as markup", async () => {
+    const ipc = createMockIpc({
+      checkSignIn: () => ({
+        status: "error",
+        error: { code: "internal", message: '<img src=x onerror="window.__pwned=1">', field: null },
+      }),
+    });
+    render(SignIn, { ipc, info: mockAppInfo });
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    const alert = await screen.findByRole("alert");
+    expect(alert.querySelector("img")).toBeNull();
+    expect(alert.textContent).toContain("<img");
+  });
+});

@@ -1,0 +1,17 @@
+import { describe, expect, it } from "vitest";
+import { applyTheme, effectiveTheme } from "./theme";
+
+describe("theme", () => {
+  it("puts the choice on the root element", () => {
+    const root = document.createElement("html");
+    applyTheme("dark", root);
+    expect(root.dataset.theme).toBe("dark");
+  });
+
+  it("resolves system to the OS preference", () => {
+    expect(effectiveTheme("light")).toBe("light");
+    expect(effectiveTheme("dark")).toBe("dark");
+    // jsdom's matchMedia (test-setup) reports no dark preference.
+    expect(effectiveTheme("system")).toBe("light");
+  });
+});

@@ -1,0 +1,78 @@
+//! Parley's project commands. Two of them are the README's:
+//!
+//! - `cargo xtask run [--screenshot FILE] [--theme light|dark] [--no-sandbox]`: installs what
+//!   is missing, builds, starts the sandbox server, opens the app.
+//! - `cargo xtask test [--no-e2e]`: every check and test the project has.
+//!
+//! Others: `cargo xtask bindings` (regenerate the TypeScript bindings), `cargo xtask deps`
+//! (install system and UI dependencies only).
+
+mod proc;
+mod steps;
+mod sys;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub type Result<T> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let outcome = match args.first().map(String::as_str) {
+        Some("run") => steps::run(parse_run(&args[1..])),
+        Some("test") => steps::test(&TestOpts {
+            e2e: !args.iter().any(|a| a == "--no-e2e"),
+        }),
+        Some("e2e") => steps::e2e_only(),
+        Some("bindings") => steps::bindings(),
+        Some("deps") => steps::deps(),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nxtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const USAGE: &str = "usage: cargo xtask <command>
+  run [--screenshot FILE] [--theme light|dark] [--no-sandbox]
+                 install what is missing, build, start the sandbox and open Parley
+  test [--no-e2e] formatting, clippy, Rust tests, UI tests, bindings check, end-to-end tests
+  e2e            build the app and run only the end-to-end tests
+  bindings       regenerate ui/src/lib/ipc/bindings.ts from the Rust commands
+  deps           install missing system packages and UI dependencies";
+
+#[derive(Debug, Default)]
+pub struct RunOpts {
+    pub screenshot: Option<PathBuf>,
+    pub theme: Option<String>,
+    pub sandbox: bool,
+}
+
+#[derive(Debug)]
+pub struct TestOpts {
+    pub e2e: bool,
+}
+
+fn parse_run(args: &[String]) -> RunOpts {
+    let mut opts = RunOpts {
+        sandbox: true,
+        ..RunOpts::default()
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--screenshot" => opts.screenshot = it.next().map(PathBuf::from),
+            "--theme" => opts.theme = it.next().cloned(),
+            "--no-sandbox" => opts.sandbox = false,
+            other => eprintln!("xtask: ignoring unknown option {other}"),
+        }
+    }
+    opts
+}
