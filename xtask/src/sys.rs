@@ -163,10 +163,12 @@ pub fn ensure_ui_deps() -> Result<()> {
     if fresh {
         return Ok(());
     }
-    eprintln!("xtask: installing UI dependencies (npm ci)");
+    // `npm install` (it follows package-lock.json) rather than `npm ci`: npm 11.19 writes lock
+    // files without other platforms' optional packages and `npm ci` then refuses them.
+    eprintln!("xtask: installing UI dependencies (npm install, from package-lock.json)");
     proc::run(
         Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
+            .args(["install", "--no-audit", "--no-fund"])
             .current_dir(&ui),
     )
 }
