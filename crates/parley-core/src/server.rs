@@ -169,13 +169,23 @@ pub fn broker_is_unencrypted_remote(mqtt: &str) -> bool {
         return false;
     };
     let plain = matches!(url.scheme(), "tcp" | "mqtt" | "ws");
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+    plain && !host_is_loopback(&url)
+}
+
+/// True for localhost, 127.0.0.0/8 and ::1. Non-http schemes (`tcp://`) keep IP hosts as
+/// opaque domain strings, so those are parsed here too.
+pub fn host_is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => {
+            d.eq_ignore_ascii_case("localhost")
+                || d.trim_matches(['[', ']'])
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
-    };
-    plain && !loopback
+    }
 }
 
 #[cfg(test)]

@@ -120,7 +120,9 @@ impl ValidSignIn {
                 self.endpoints.mqtt
             ));
         }
-        if self.endpoints.chat.starts_with("http://") && !is_loopback_http(&self.endpoints.chat) {
+        let loopback = url::Url::parse(&self.endpoints.chat)
+            .is_ok_and(|u| crate::server::host_is_loopback(&u));
+        if self.endpoints.chat.starts_with("http://") && !loopback {
             warnings.push(format!(
                 "{} uses http://, not https://: your password would travel in clear text.",
                 self.endpoints.chat
@@ -134,15 +136,6 @@ impl ValidSignIn {
             warnings,
         }
     }
-}
-
-fn is_loopback_http(base: &str) -> bool {
-    url::Url::parse(base).is_ok_and(|u| match u.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    })
 }
 
 #[cfg(test)]
