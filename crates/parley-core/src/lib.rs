@@ -3,11 +3,28 @@
 //! anywhere in seconds.
 
 pub mod error;
+pub mod memory_store;
+pub mod model;
+pub mod realtime;
 pub mod secret;
 pub mod server;
 pub mod signin;
+pub mod store;
+#[cfg(any(test, feature = "store-suite"))]
+pub mod store_suite;
+pub mod wire;
 
 pub use error::{AppError, ErrorCode};
+pub use memory_store::MemoryStore;
 pub use secret::Secret;
 pub use server::{Endpoints, ServerChoice, ServerPreset};
 pub use signin::{SignInForm, SignInPlan, SignInRole, ValidSignIn};
+pub use store::{Account, Applied, Change, Store, StoreError};
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn test_memory_store_passes_the_store_suite() {
+        crate::store_suite::run_all(|| async { crate::MemoryStore::new() }).await;
+    }
+}

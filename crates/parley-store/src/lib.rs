@@ -1,0 +1,1222 @@
+//! The SQLite [`Store`]: WAL, embedded migrations, FTS5 over messages and contacts, view
+//! counts kept by triggers, and one writer (a batch of changes is one transaction).
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Mutex as StdMutex;
+use std::time::Duration;
+
+use parley_core::memory_store::{counts_as_unread, placeholder_conversation};
+use parley_core::model::{
+    keys, Attachment, Contact, Conversation, ConversationStatus, DeliveryState, Direction,
+    InboxSort, InboxView, Member, Message, Metadata, Millis,
+};
+use parley_core::store::{
+    search_tokens, Account, Applied, Change, InboxQuery, OutboxItem, SearchHit, Store, StoreError,
+    StoreResult, ViewCounts,
+};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{Row, SqliteConnection, SqlitePool};
+use tokio::sync::Mutex;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+    /// One writer at a time: SQLite allows one, and batching beats contention.
+    writer: Mutex<()>,
+    /// account id → its user id, for the "assigned to me" view flag.
+    me: StdMutex<HashMap<String, String>>,
+    /// For `open_temporary`: the directory is removed with the store.
+    _temp: Option<tempfile::TempDir>,
+}
+
+fn map_err(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &e {
+        // SQLite primary result codes: 13 FULL, 11 CORRUPT, 26 NOTADB.
+        let code = db
+            .code()
+            .and_then(|c| c.parse::<i32>().ok())
+            .map(|c| c & 0xff);
+        match code {
+            Some(13) => return StoreError::DiskFull(db.message().to_owned()),
+            Some(11 | 26) => return StoreError::Corrupt(db.message().to_owned()),
+            _ => {}
+        }
+        let msg = db.message();
+        if msg.contains("database or disk is full") {
+            return StoreError::DiskFull(msg.to_owned());
+        }
+    }
+    if let sqlx::Error::Io(io) = &e {
+        if io.raw_os_error() == Some(28) {
+            return StoreError::DiskFull(io.to_string());
+        }
+    }
+    StoreError::Other(e.to_string())
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+fn from_json<T: serde::de::DeserializeOwned + Default>(s: Option<&str>) -> T {
+    s.and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default()
+}
+
+fn state_code(s: DeliveryState) -> i64 {
+    match s {
+        DeliveryState::Queued => 0,
+        DeliveryState::Failed => 1,
+        DeliveryState::Sent => 2,
+        DeliveryState::Delivered => 3,
+        DeliveryState::Read => 4,
+    }
+}
+
+fn state_from(code: i64) -> DeliveryState {
+    match code {
+        0 => DeliveryState::Queued,
+        1 => DeliveryState::Failed,
+        2 => DeliveryState::Sent,
+        3 => DeliveryState::Delivered,
+        _ => DeliveryState::Read,
+    }
+}
+
+fn search_text(m: &Message) -> String {
+    if m.content_type == 3 {
+        parley_core::model::strip_tags(&m.text)
+    } else {
+        m.text.clone()
+    }
+}
+
+/// An FTS5 query matching every token as a word prefix. Tokens are quoted, so no user input
+/// reaches FTS5's query syntax.
+fn fts_query(terms: &str) -> Option<String> {
+    let tokens = search_tokens(terms);
+    if tokens.is_empty() {
+        return None;
+    }
+    Some(
+        tokens
+            .iter()
+            .map(|t| format!("\"{}\"*", t.replace('"', "")))
+            .collect::<Vec<_>>()
+            .join(" AND "),
+    )
+}
+
+struct ViewFlags {
+    open: bool,
+    mine: bool,
+    unassigned: bool,
+    closed: bool,
+    spam: bool,
+}
+
+impl ViewFlags {
+    fn of(c: &Conversation, me: &str) -> Self {
+        let has = |v: InboxView| v.contains(c.status, c.assignee.as_deref(), me);
+        Self {
+            open: has(InboxView::All),
+            mine: has(InboxView::AssignedToMe),
+            unassigned: has(InboxView::Unassigned),
+            closed: has(InboxView::Closed),
+            spam: has(InboxView::Spam),
+        }
+    }
+}
+
+const CONV_COLS: &str = "id, group_id, client_group_id, title, group_type, status, assignee, \
+    customer_id, image_url, members, metadata, created_at, last_activity_at, preview, unread, \
+    muted_until";
+const MSG_COLS: &str =
+    "key, conversation_id, sender_id, created_at, text, content_type, metadata, \
+    attachment, direction, state, client_key";
+const CONTACT_COLS: &str =
+    "user_id, display_name, email, phone, image_url, metadata, online, last_seen_at, role_type";
+
+fn row_conv(r: &SqliteRow) -> Conversation {
+    Conversation {
+        id: r.get("id"),
+        group_id: r.get("group_id"),
+        client_group_id: r.get("client_group_id"),
+        title: r.get("title"),
+        group_type: r.get("group_type"),
+        status: ConversationStatus::from_code(r.get("status")).unwrap_or(ConversationStatus::Open),
+        assignee: r.get("assignee"),
+        customer_id: r.get("customer_id"),
+        image_url: r.get("image_url"),
+        members: from_json::<Vec<Member>>(r.get::<Option<String>, _>("members").as_deref()),
+        metadata: from_json::<Metadata>(r.get::<Option<String>, _>("metadata").as_deref()),
+        created_at: r.get("created_at"),
+        last_activity_at: r.get("last_activity_at"),
+        last_message_preview: r.get("preview"),
+        unread: r.get("unread"),
+        muted_until: r.get("muted_until"),
+    }
+}
+
+fn row_msg(r: &SqliteRow) -> Message {
+    Message {
+        key: r.get("key"),
+        conversation_id: r.get("conversation_id"),
+        sender_id: r.get("sender_id"),
+        created_at: r.get("created_at"),
+        text: r.get("text"),
+        content_type: r.get("content_type"),
+        metadata: from_json::<Metadata>(r.get::<Option<String>, _>("metadata").as_deref()),
+        attachment: r
+            .get::<Option<String>, _>("attachment")
+            .and_then(|s| serde_json::from_str::<Attachment>(&s).ok()),
+        direction: if r.get::<i64, _>("direction") == 1 {
+            Direction::Outgoing
+        } else {
+            Direction::Incoming
+        },
+        state: state_from(r.get("state")),
+        client_key: r.get("client_key"),
+    }
+}
+
+fn row_contact(r: &SqliteRow) -> Contact {
+    Contact {
+        user_id: r.get("user_id"),
+        display_name: r.get("display_name"),
+        email: r.get("email"),
+        phone: r.get("phone"),
+        image_url: r.get("image_url"),
+        metadata: from_json::<Metadata>(r.get::<Option<String>, _>("metadata").as_deref()),
+        online: r.get::<i64, _>("online") != 0,
+        last_seen_at: r.get("last_seen_at"),
+        role_type: r.get("role_type"),
+    }
+}
+
+fn row_outbox(r: &SqliteRow) -> OutboxItem {
+    OutboxItem {
+        client_key: r.get("client_key"),
+        conversation_id: r.get("conversation_id"),
+        text: r.get("text"),
+        content_type: r.get("content_type"),
+        metadata: from_json::<Metadata>(r.get::<Option<String>, _>("metadata").as_deref()),
+        file_meta_json: r.get("file_meta_json"),
+        created_at: r.get("created_at"),
+        attempts: r.get("attempts"),
+        next_attempt_at: r.get("next_attempt_at"),
+        last_error: r.get("last_error"),
+        failed: r.get::<i64, _>("failed") != 0,
+    }
+}
+
+impl SqliteStore {
+    /// Open (creating if needed) the cache at `path` and run the migrations.
+    pub async fn open(path: &Path) -> StoreResult<Self> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Other(e.to_string()))?;
+        }
+        let opts = SqliteConnectOptions::from_str("sqlite://")
+            .map_err(map_err)?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-16000");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .min_connections(1)
+            .connect_with(opts)
+            .await
+            .map_err(map_err)?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Other(format!("migrating the cache: {e}")))?;
+        let store = Self {
+            pool,
+            writer: Mutex::new(()),
+            me: StdMutex::new(HashMap::new()),
+            _temp: None,
+        };
+        for a in store.accounts().await? {
+            store.remember_me(&a.id, &a.user_id);
+        }
+        Ok(store)
+    }
+
+    /// A cache in a fresh temporary directory, deleted when the store is dropped (tests,
+    /// benchmarks).
+    pub async fn open_temporary() -> StoreResult<Self> {
+        let dir = tempfile::tempdir().map_err(|e| StoreError::Other(e.to_string()))?;
+        let mut store = Self::open(&dir.path().join("cache.sqlite")).await?;
+        store._temp = Some(dir);
+        Ok(store)
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    fn remember_me(&self, account: &str, user_id: &str) {
+        if let Ok(mut me) = self.me.lock() {
+            me.insert(account.to_owned(), user_id.to_owned());
+        }
+    }
+
+    fn me(&self, account: &str) -> String {
+        self.me
+            .lock()
+            .ok()
+            .and_then(|m| m.get(account).cloned())
+            .unwrap_or_default()
+    }
+
+    /// Checkpoint the WAL and release memory (on shutdown).
+    pub async fn close(&self) {
+        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await;
+        self.pool.close().await;
+    }
+}
+
+/// The work of one `apply` batch inside its transaction.
+struct Tx<'a> {
+    conn: &'a mut SqliteConnection,
+    account: &'a str,
+    me: &'a str,
+    applied: Applied,
+}
+
+impl Tx<'_> {
+    async fn load_conv(&mut self, id: &str) -> StoreResult<Option<Conversation>> {
+        let sql = format!("SELECT {CONV_COLS} FROM conversations WHERE account = ? AND id = ?");
+        let row = sqlx::query(&sql)
+            .bind(self.account)
+            .bind(id)
+            .fetch_optional(&mut *self.conn)
+            .await
+            .map_err(map_err)?;
+        Ok(row.as_ref().map(row_conv))
+    }
+
+    /// Insert or replace every column of a conversation, with its view flags.
+    async fn write_conv(&mut self, c: &Conversation) -> StoreResult<()> {
+        let f = ViewFlags::of(c, self.me);
+        sqlx::query(
+            "INSERT INTO conversations (account, id, group_id, client_group_id, title, group_type,
+                status, assignee, customer_id, image_url, members, metadata, created_at,
+                last_activity_at, preview, unread, muted_until,
+                v_open, v_mine, v_unassigned, v_closed, v_spam)
+             VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+             ON CONFLICT (account, id) DO UPDATE SET
+                group_id = excluded.group_id, client_group_id = excluded.client_group_id,
+                title = excluded.title, group_type = excluded.group_type, status = excluded.status,
+                assignee = excluded.assignee, customer_id = excluded.customer_id,
+                image_url = excluded.image_url, members = excluded.members,
+                metadata = excluded.metadata, created_at = excluded.created_at,
+                last_activity_at = excluded.last_activity_at, preview = excluded.preview,
+                unread = excluded.unread, muted_until = excluded.muted_until,
+                v_open = excluded.v_open, v_mine = excluded.v_mine,
+                v_unassigned = excluded.v_unassigned, v_closed = excluded.v_closed,
+                v_spam = excluded.v_spam",
+        )
+        .bind(self.account)
+        .bind(&c.id)
+        .bind(c.group_id)
+        .bind(&c.client_group_id)
+        .bind(&c.title)
+        .bind(c.group_type)
+        .bind(c.status.code())
+        .bind(&c.assignee)
+        .bind(&c.customer_id)
+        .bind(&c.image_url)
+        .bind(json(&c.members))
+        .bind(json(&c.metadata))
+        .bind(c.created_at)
+        .bind(c.last_activity_at)
+        .bind(&c.last_message_preview)
+        .bind(c.unread)
+        .bind(c.muted_until)
+        .bind(f.open)
+        .bind(f.mine)
+        .bind(f.unassigned)
+        .bind(f.closed)
+        .bind(f.spam)
+        .execute(&mut *self.conn)
+        .await
+        .map_err(map_err)?;
+        self.applied.conversations.push(c.id.clone());
+        Ok(())
+    }
+
+    async fn load_msg(&mut self, key: &str) -> StoreResult<Option<Message>> {
+        let sql = format!("SELECT {MSG_COLS} FROM messages WHERE account = ? AND key = ?");
+        let row = sqlx::query(&sql)
+            .bind(self.account)
+            .bind(key)
+            .fetch_optional(&mut *self.conn)
+            .await
+            .map_err(map_err)?;
+        Ok(row.as_ref().map(row_msg))
+    }
+
+    async fn load_msg_by_client_key(&mut self, ck: &str) -> StoreResult<Option<Message>> {
+        let sql =
+            format!("SELECT {MSG_COLS} FROM messages WHERE account = ? AND client_key = ? LIMIT 1");
+        let row = sqlx::query(&sql)
+            .bind(self.account)
+            .bind(ck)
+            .fetch_optional(&mut *self.conn)
+            .await
+            .map_err(map_err)?;
+        Ok(row.as_ref().map(row_msg))
+    }
+
+    async fn insert_msg(&mut self, m: &Message) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO messages (account, key, conversation_id, sender_id, created_at, text,
+                content_type, metadata, attachment, direction, state, client_key, search_text)
+             VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        )
+        .bind(self.account)
+        .bind(&m.key)
+        .bind(&m.conversation_id)
+        .bind(&m.sender_id)
+        .bind(m.created_at)
+        .bind(&m.text)
+        .bind(m.content_type)
+        .bind(json(&m.metadata))
+        .bind(m.attachment.as_ref().map(json))
+        .bind(i64::from(m.direction == Direction::Outgoing))
+        .bind(state_code(m.state))
+        .bind(&m.client_key)
+        .bind(search_text(m))
+        .execute(&mut *self.conn)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    /// Replace the stored message `old_key` with `m` (which may carry a new key).
+    async fn replace_msg(&mut self, old_key: &str, m: &Message) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE messages SET key = ?, conversation_id = ?, sender_id = ?, created_at = ?,
+                text = ?, content_type = ?, metadata = ?, attachment = ?, direction = ?,
+                state = ?, client_key = ?, search_text = ?
+             WHERE account = ? AND key = ?",
+        )
+        .bind(&m.key)
+        .bind(&m.conversation_id)
+        .bind(&m.sender_id)
+        .bind(m.created_at)
+        .bind(&m.text)
+        .bind(m.content_type)
+        .bind(json(&m.metadata))
+        .bind(m.attachment.as_ref().map(json))
+        .bind(i64::from(m.direction == Direction::Outgoing))
+        .bind(state_code(m.state))
+        .bind(&m.client_key)
+        .bind(search_text(m))
+        .bind(self.account)
+        .bind(old_key)
+        .execute(&mut *self.conn)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn delete_msg(&mut self, key: &str) -> StoreResult<bool> {
+        let r = sqlx::query("DELETE FROM messages WHERE account = ? AND key = ?")
+            .bind(self.account)
+            .bind(key)
+            .execute(&mut *self.conn)
+            .await
+            .map_err(map_err)?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn delete_outbox(&mut self, ck: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM outbox WHERE account = ? AND client_key = ?")
+            .bind(self.account)
+            .bind(ck)
+            .execute(&mut *self.conn)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn bump_conversation(&mut self, m: &Message, unread: bool) -> StoreResult<()> {
+        let placeholder = placeholder_conversation(m);
+        let exists = sqlx::query("SELECT 1 FROM conversations WHERE account = ? AND id = ?")
+            .bind(self.account)
+            .bind(&m.conversation_id)
+            .fetch_optional(&mut *self.conn)
+            .await
+            .map_err(map_err)?
+            .is_some();
+        if !exists {
+            self.write_conv(&placeholder).await?;
+        }
+        let previewable = !matches!(m.content_type, 10 | 11);
+        sqlx::query(
+            "UPDATE conversations SET
+                preview = CASE WHEN (?1 >= last_activity_at OR preview IS NULL) AND ?2
+                               THEN ?3 ELSE preview END,
+                last_activity_at = CASE WHEN ?1 >= last_activity_at OR preview IS NULL
+                               THEN max(last_activity_at, ?1) ELSE last_activity_at END,
+                unread = unread + ?4
+             WHERE account = ?5 AND id = ?6",
+        )
+        .bind(m.created_at)
+        .bind(previewable)
+        .bind(m.preview())
+        .bind(i64::from(unread))
+        .bind(self.account)
+        .bind(&m.conversation_id)
+        .execute(&mut *self.conn)
+        .await
+        .map_err(map_err)?;
+        self.applied.conversations.push(m.conversation_id.clone());
+        Ok(())
+    }
+
+    async fn upsert_message(&mut self, mut m: Message) -> StoreResult<()> {
+        let existing = match self.load_msg(&m.key).await? {
+            Some(e) => Some(e),
+            None => match m.client_key.clone() {
+                Some(ck) => self.load_msg_by_client_key(&ck).await?,
+                None => None,
+            },
+        };
+        if let Some(old) = existing {
+            if old.key != m.key {
+                self.applied.rekeyed.push((old.key.clone(), m.key.clone()));
+                if let Some(ck) = &m.client_key {
+                    self.delete_outbox(ck).await?;
+                }
+            }
+            m.state = m.state.max(old.state);
+            if m.client_key.is_none() {
+                m.client_key = old.client_key.clone();
+            }
+            self.replace_msg(&old.key, &m).await?;
+            self.bump_conversation(&m, false).await?;
+        } else {
+            self.insert_msg(&m).await?;
+            self.bump_conversation(&m, counts_as_unread(&m)).await?;
+            if m.direction == Direction::Incoming {
+                self.applied.new_incoming.push(m.clone());
+            }
+        }
+        self.applied.messages.push(m);
+        Ok(())
+    }
+
+    async fn contact_write(&mut self, c: &Contact) -> StoreResult<()> {
+        let search = format!(
+            "{} {} {} {}",
+            c.user_id,
+            c.display_name.as_deref().unwrap_or(""),
+            c.email.as_deref().unwrap_or(""),
+            c.phone.as_deref().unwrap_or("")
+        );
+        sqlx::query(
+            "INSERT INTO contacts (account, user_id, display_name, email, phone, image_url,
+                metadata, online, last_seen_at, role_type, search_text)
+             VALUES (?,?,?,?,?,?,?,?,?,?,?)
+             ON CONFLICT (account, user_id) DO UPDATE SET
+                display_name = excluded.display_name, email = excluded.email,
+                phone = excluded.phone, image_url = excluded.image_url,
+                metadata = excluded.metadata, online = excluded.online,
+                last_seen_at = excluded.last_seen_at, role_type = excluded.role_type,
+                search_text = excluded.search_text",
+        )
+        .bind(self.account)
+        .bind(&c.user_id)
+        .bind(&c.display_name)
+        .bind(&c.email)
+        .bind(&c.phone)
+        .bind(&c.image_url)
+        .bind(json(&c.metadata))
+        .bind(c.online)
+        .bind(c.last_seen_at)
+        .bind(c.role_type)
+        .bind(search)
+        .execute(&mut *self.conn)
+        .await
+        .map_err(map_err)?;
+        self.applied.contacts.push(c.user_id.clone());
+        Ok(())
+    }
+
+    async fn apply(&mut self, change: Change) -> StoreResult<()> {
+        match change {
+            Change::UpsertConversation(mut c) => {
+                if let Some(old) = self.load_conv(&c.id).await? {
+                    if old.last_activity_at > c.last_activity_at {
+                        c.last_activity_at = old.last_activity_at;
+                        c.last_message_preview = old.last_message_preview;
+                    } else if c.last_message_preview.is_none() {
+                        c.last_message_preview = old.last_message_preview;
+                    }
+                    c.unread = old.unread;
+                }
+                self.write_conv(&c).await?;
+            }
+            Change::RemoveConversation { id } => {
+                let keys: Vec<String> = sqlx::query_scalar(
+                    "SELECT key FROM messages WHERE account = ? AND conversation_id = ?",
+                )
+                .bind(self.account)
+                .bind(&id)
+                .fetch_all(&mut *self.conn)
+                .await
+                .map_err(map_err)?;
+                sqlx::query("DELETE FROM messages WHERE account = ? AND conversation_id = ?")
+                    .bind(self.account)
+                    .bind(&id)
+                    .execute(&mut *self.conn)
+                    .await
+                    .map_err(map_err)?;
+                for k in keys {
+                    self.applied.removed_messages.push((id.clone(), k));
+                }
+                let r = sqlx::query("DELETE FROM conversations WHERE account = ? AND id = ?")
+                    .bind(self.account)
+                    .bind(&id)
+                    .execute(&mut *self.conn)
+                    .await
+                    .map_err(map_err)?;
+                if r.rows_affected() > 0 {
+                    self.applied.conversations.push(id);
+                }
+            }
+            Change::SetConversationStatus { id, status } => {
+                if let Some(mut c) = self.load_conv(&id).await? {
+                    c.status = status;
+                    c.metadata
+                        .insert(keys::CONVERSATION_STATUS.into(), status.code().to_string());
+                    self.write_conv(&c).await?;
+                }
+            }
+            Change::SetAssignee { id, assignee } => {
+                if let Some(mut c) = self.load_conv(&id).await? {
+                    match &assignee {
+                        Some(a) => c
+                            .metadata
+                            .insert(keys::CONVERSATION_ASSIGNEE.into(), a.clone()),
+                        None => c.metadata.remove(keys::CONVERSATION_ASSIGNEE),
+                    };
+                    c.assignee = assignee;
+                    self.write_conv(&c).await?;
+                }
+            }
+            Change::SetMuted { id, until } => {
+                if let Some(mut c) = self.load_conv(&id).await? {
+                    c.muted_until = until;
+                    self.write_conv(&c).await?;
+                }
+            }
+            Change::UpsertMessage(m) => self.upsert_message(m).await?,
+            Change::SetMessageState { key, state } => {
+                if let Some(mut m) = self.load_msg(&key).await? {
+                    if state > m.state {
+                        m.state = state;
+                        sqlx::query("UPDATE messages SET state = ? WHERE account = ? AND key = ?")
+                            .bind(state_code(state))
+                            .bind(self.account)
+                            .bind(&key)
+                            .execute(&mut *self.conn)
+                            .await
+                            .map_err(map_err)?;
+                        self.applied.messages.push(m);
+                    }
+                }
+            }
+            Change::SetConversationMessagesState {
+                conversation_id,
+                state,
+            } => {
+                let sql = format!(
+                    "UPDATE messages SET state = ?1
+                     WHERE account = ?2 AND conversation_id = ?3 AND direction = 1
+                       AND state >= ?4 AND state < ?1
+                     RETURNING {MSG_COLS}"
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(state_code(state))
+                    .bind(self.account)
+                    .bind(&conversation_id)
+                    .bind(state_code(DeliveryState::Sent))
+                    .fetch_all(&mut *self.conn)
+                    .await
+                    .map_err(map_err)?;
+                self.applied.messages.extend(rows.iter().map(row_msg));
+            }
+            Change::DeleteMessage { key } => {
+                if let Some(m) = self.load_msg(&key).await? {
+                    self.delete_msg(&key).await?;
+                    self.applied.conversations.push(m.conversation_id.clone());
+                    self.applied.removed_messages.push((m.conversation_id, key));
+                }
+            }
+            Change::MarkConversationRead { conversation_id } => {
+                let r = sqlx::query(
+                    "UPDATE conversations SET unread = 0
+                     WHERE account = ? AND id = ? AND unread != 0",
+                )
+                .bind(self.account)
+                .bind(&conversation_id)
+                .execute(&mut *self.conn)
+                .await
+                .map_err(map_err)?;
+                if r.rows_affected() > 0 {
+                    self.applied.conversations.push(conversation_id);
+                }
+            }
+            Change::UpsertContact(c) => self.contact_write(&c).await?,
+            Change::SetPresence {
+                user_id,
+                online,
+                last_seen_at,
+            } => {
+                let sql = format!(
+                    "SELECT {CONTACT_COLS} FROM contacts WHERE account = ? AND user_id = ?"
+                );
+                let existing = sqlx::query(&sql)
+                    .bind(self.account)
+                    .bind(&user_id)
+                    .fetch_optional(&mut *self.conn)
+                    .await
+                    .map_err(map_err)?;
+                let mut c = existing.as_ref().map(row_contact).unwrap_or(Contact {
+                    user_id: user_id.clone(),
+                    display_name: None,
+                    email: None,
+                    phone: None,
+                    image_url: None,
+                    metadata: Metadata::new(),
+                    online: false,
+                    last_seen_at: None,
+                    role_type: 0,
+                });
+                c.online = online;
+                if last_seen_at.is_some() {
+                    c.last_seen_at = last_seen_at;
+                }
+                self.contact_write(&c).await?;
+            }
+            Change::SetCursor { name, value } => {
+                sqlx::query(
+                    "INSERT INTO cursors (account, name, value) VALUES (?,?,?)
+                     ON CONFLICT (account, name) DO UPDATE SET value = excluded.value",
+                )
+                .bind(self.account)
+                .bind(&name)
+                .bind(value)
+                .execute(&mut *self.conn)
+                .await
+                .map_err(map_err)?;
+            }
+            Change::Enqueue { item, echo } => {
+                sqlx::query(
+                    "INSERT OR REPLACE INTO outbox (account, client_key, conversation_id, text,
+                        content_type, metadata, file_meta_json, created_at, attempts,
+                        next_attempt_at, last_error, failed)
+                     VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                )
+                .bind(self.account)
+                .bind(&item.client_key)
+                .bind(&item.conversation_id)
+                .bind(&item.text)
+                .bind(item.content_type)
+                .bind(json(&item.metadata))
+                .bind(&item.file_meta_json)
+                .bind(item.created_at)
+                .bind(item.attempts)
+                .bind(item.next_attempt_at)
+                .bind(&item.last_error)
+                .bind(item.failed)
+                .execute(&mut *self.conn)
+                .await
+                .map_err(map_err)?;
+                self.upsert_message(echo).await?;
+            }
+            Change::ConfirmSent {
+                client_key,
+                server_key,
+                created_at,
+            } => {
+                self.delete_outbox(&client_key).await?;
+                if let Some(mut m) = self.load_msg_by_client_key(&client_key).await? {
+                    let old_key = m.key.clone();
+                    if old_key != server_key {
+                        if let Some(server_copy) = self.load_msg(&server_key).await? {
+                            m.state = m.state.max(server_copy.state);
+                            self.delete_msg(&server_key).await?;
+                        }
+                        self.applied
+                            .rekeyed
+                            .push((old_key.clone(), server_key.clone()));
+                    }
+                    m.key = server_key;
+                    m.state = m.state.max(DeliveryState::Sent);
+                    if created_at > 0 {
+                        m.created_at = created_at;
+                    }
+                    self.replace_msg(&old_key, &m).await?;
+                    self.applied.messages.push(m);
+                }
+            }
+            Change::RecordAttempt {
+                client_key,
+                error,
+                next_attempt_at,
+                failed,
+            } => {
+                sqlx::query(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
+                        failed = ? WHERE account = ? AND client_key = ?",
+                )
+                .bind(&error)
+                .bind(next_attempt_at)
+                .bind(failed)
+                .bind(self.account)
+                .bind(&client_key)
+                .execute(&mut *self.conn)
+                .await
+                .map_err(map_err)?;
+                let state = if failed {
+                    DeliveryState::Failed
+                } else {
+                    DeliveryState::Queued
+                };
+                if let Some(mut m) = self.load_msg(&client_key).await? {
+                    if m.state != state {
+                        m.state = state;
+                        sqlx::query("UPDATE messages SET state = ? WHERE account = ? AND key = ?")
+                            .bind(state_code(state))
+                            .bind(self.account)
+                            .bind(&client_key)
+                            .execute(&mut *self.conn)
+                            .await
+                            .map_err(map_err)?;
+                        self.applied.messages.push(m);
+                    }
+                }
+            }
+            Change::CancelQueued { client_key } => {
+                self.delete_outbox(&client_key).await?;
+                if let Some(m) = self.load_msg(&client_key).await? {
+                    self.delete_msg(&client_key).await?;
+                    self.applied
+                        .removed_messages
+                        .push((m.conversation_id.clone(), client_key));
+                    self.applied.conversations.push(m.conversation_id);
+                }
+            }
+            Change::EditQueued { client_key, text } => {
+                sqlx::query("UPDATE outbox SET text = ? WHERE account = ? AND client_key = ?")
+                    .bind(&text)
+                    .bind(self.account)
+                    .bind(&client_key)
+                    .execute(&mut *self.conn)
+                    .await
+                    .map_err(map_err)?;
+                if let Some(mut m) = self.load_msg(&client_key).await? {
+                    m.text = text;
+                    self.replace_msg(&client_key, &m).await?;
+                    self.applied.messages.push(m);
+                }
+            }
+            Change::SetDraft {
+                conversation_id,
+                text,
+            } => {
+                if text.is_empty() {
+                    sqlx::query("DELETE FROM drafts WHERE account = ? AND conversation_id = ?")
+                        .bind(self.account)
+                        .bind(&conversation_id)
+                        .execute(&mut *self.conn)
+                        .await
+                        .map_err(map_err)?;
+                } else {
+                    sqlx::query(
+                        "INSERT INTO drafts (account, conversation_id, text) VALUES (?,?,?)
+                         ON CONFLICT (account, conversation_id) DO UPDATE SET text = excluded.text",
+                    )
+                    .bind(self.account)
+                    .bind(&conversation_id)
+                    .bind(&text)
+                    .execute(&mut *self.conn)
+                    .await
+                    .map_err(map_err)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn order_by(sort: InboxSort) -> &'static str {
+    match sort {
+        InboxSort::Newest => "last_activity_at DESC, id DESC",
+        InboxSort::Oldest => "last_activity_at ASC, id DESC",
+        InboxSort::UnreadFirst => "(unread = 0) ASC, last_activity_at DESC, id DESC",
+    }
+}
+
+fn view_column(view: InboxView) -> &'static str {
+    match view {
+        InboxView::AssignedToMe => "v_mine",
+        InboxView::Unassigned => "v_unassigned",
+        InboxView::All => "v_open",
+        InboxView::Closed => "v_closed",
+        InboxView::Spam => "v_spam",
+    }
+}
+
+impl Store for SqliteStore {
+    async fn save_account(&self, a: &Account) -> StoreResult<()> {
+        let _w = self.writer.lock().await;
+        sqlx::query(
+            "INSERT INTO accounts (id, app_key, user_id, display_name, user_key, endpoints,
+                is_agent, added_at) VALUES (?,?,?,?,?,?,?,?)
+             ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name,
+                user_key = excluded.user_key, endpoints = excluded.endpoints,
+                is_agent = excluded.is_agent",
+        )
+        .bind(&a.id)
+        .bind(&a.app_key)
+        .bind(&a.user_id)
+        .bind(&a.display_name)
+        .bind(&a.user_key)
+        .bind(json(&a.endpoints))
+        .bind(a.is_agent)
+        .bind(a.added_at)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        self.remember_me(&a.id, &a.user_id);
+        Ok(())
+    }
+
+    async fn accounts(&self) -> StoreResult<Vec<Account>> {
+        let rows = sqlx::query(
+            "SELECT id, app_key, user_id, display_name, user_key, endpoints, is_agent, added_at
+             FROM accounts ORDER BY added_at, id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                let endpoints: String = r.get("endpoints");
+                Ok(Account {
+                    id: r.get("id"),
+                    app_key: r.get("app_key"),
+                    user_id: r.get("user_id"),
+                    display_name: r.get("display_name"),
+                    user_key: r.get("user_key"),
+                    endpoints: serde_json::from_str(&endpoints)
+                        .map_err(|e| StoreError::Corrupt(format!("account endpoints: {e}")))?,
+                    is_agent: r.get::<i64, _>("is_agent") != 0,
+                    added_at: r.get("added_at"),
+                })
+            })
+            .collect()
+    }
+
+    async fn remove_account(&self, account: &str) -> StoreResult<()> {
+        let _w = self.writer.lock().await;
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        for table in [
+            "messages",
+            "conversations",
+            "contacts",
+            "outbox",
+            "cursors",
+            "drafts",
+            "seen_envelopes",
+            "view_counts",
+        ] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE account = ?"))
+                .bind(account)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        sqlx::query("DELETE FROM accounts WHERE id = ?")
+            .bind(account)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        if let Ok(mut me) = self.me.lock() {
+            me.remove(account);
+        }
+        Ok(())
+    }
+
+    async fn apply(&self, account: &str, changes: Vec<Change>) -> StoreResult<Applied> {
+        let me = self.me(account);
+        let _w = self.writer.lock().await;
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut t = Tx {
+            conn: &mut tx,
+            account,
+            me: &me,
+            applied: Applied::default(),
+        };
+        for c in changes {
+            t.apply(c).await?;
+        }
+        let mut applied = t.applied;
+        tx.commit().await.map_err(map_err)?;
+        applied.conversations.sort();
+        applied.conversations.dedup();
+        Ok(applied)
+    }
+
+    async fn conversation(&self, account: &str, id: &str) -> StoreResult<Option<Conversation>> {
+        let sql = format!("SELECT {CONV_COLS} FROM conversations WHERE account = ? AND id = ?");
+        let row = sqlx::query(&sql)
+            .bind(account)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(row.as_ref().map(row_conv))
+    }
+
+    async fn inbox(&self, account: &str, q: InboxQuery) -> StoreResult<Vec<Conversation>> {
+        let sql = format!(
+            "SELECT {CONV_COLS} FROM conversations WHERE account = ? AND {} = 1
+             ORDER BY {} LIMIT ? OFFSET ?",
+            view_column(q.view),
+            order_by(q.sort)
+        );
+        let rows = sqlx::query(&sql)
+            .bind(account)
+            .bind(i64::from(q.limit))
+            .bind(i64::from(q.offset))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(rows.iter().map(row_conv).collect())
+    }
+
+    async fn counts(&self, account: &str) -> StoreResult<ViewCounts> {
+        let row = sqlx::query(
+            "SELECT mine, unassigned, open, closed, spam, unread FROM view_counts WHERE account = ?",
+        )
+        .bind(account)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(row
+            .map(|r| ViewCounts {
+                assigned_to_me: r.get("mine"),
+                unassigned: r.get("unassigned"),
+                all: r.get("open"),
+                closed: r.get("closed"),
+                spam: r.get("spam"),
+                unread: r.get("unread"),
+            })
+            .unwrap_or_default())
+    }
+
+    async fn timeline(
+        &self,
+        account: &str,
+        conversation_id: &str,
+        before: Option<(Millis, String)>,
+        limit: u32,
+    ) -> StoreResult<Vec<Message>> {
+        let (t, k) = before.unwrap_or((i64::MAX, String::new()));
+        let sql = format!(
+            "SELECT {MSG_COLS} FROM messages
+             WHERE account = ? AND conversation_id = ?
+               AND (created_at < ? OR (created_at = ? AND key < ?) OR ? = 1)
+             ORDER BY created_at DESC, key DESC LIMIT ?"
+        );
+        let unbounded = i64::from(t == i64::MAX);
+        let mut rows: Vec<Message> = sqlx::query(&sql)
+            .bind(account)
+            .bind(conversation_id)
+            .bind(t)
+            .bind(t)
+            .bind(&k)
+            .bind(unbounded)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?
+            .iter()
+            .map(row_msg)
+            .collect();
+        rows.reverse();
+        Ok(rows)
+    }
+
+    async fn message(&self, account: &str, key: &str) -> StoreResult<Option<Message>> {
+        let sql = format!("SELECT {MSG_COLS} FROM messages WHERE account = ? AND key = ?");
+        let row = sqlx::query(&sql)
+            .bind(account)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(row.as_ref().map(row_msg))
+    }
+
+    async fn search(&self, account: &str, terms: &str, limit: u32) -> StoreResult<Vec<SearchHit>> {
+        let Some(q) = fts_query(terms) else {
+            return Ok(Vec::new());
+        };
+        let sql = "SELECT m.key, m.conversation_id, m.sender_id, m.created_at, m.text,
+                m.content_type, m.metadata, m.attachment, m.direction, m.state, m.client_key,
+                coalesce(c.title, '') AS conversation_title
+             FROM messages_fts f
+             JOIN messages m ON m.rowid = f.rowid
+             LEFT JOIN conversations c ON c.account = m.account AND c.id = m.conversation_id
+             WHERE messages_fts MATCH ? AND m.account = ?
+             ORDER BY m.created_at DESC, m.key DESC
+             LIMIT ?";
+        let rows = sqlx::query(sql)
+            .bind(q)
+            .bind(account)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| SearchHit {
+                message: row_msg(r),
+                conversation_title: r.get("conversation_title"),
+            })
+            .collect())
+    }
+
+    async fn search_contacts(
+        &self,
+        account: &str,
+        terms: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<Contact>> {
+        let Some(q) = fts_query(terms) else {
+            return Ok(Vec::new());
+        };
+        let sql = "SELECT c.user_id, c.display_name, c.email, c.phone, c.image_url, c.metadata,
+                c.online, c.last_seen_at, c.role_type
+             FROM contacts_fts f JOIN contacts c ON c.rowid = f.rowid
+             WHERE contacts_fts MATCH ? AND c.account = ?
+             ORDER BY lower(coalesce(c.display_name, c.user_id))
+             LIMIT ?";
+        let rows = sqlx::query(sql)
+            .bind(q)
+            .bind(account)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(rows.iter().map(row_contact).collect())
+    }
+
+    async fn contact(&self, account: &str, user_id: &str) -> StoreResult<Option<Contact>> {
+        let sql = format!("SELECT {CONTACT_COLS} FROM contacts WHERE account = ? AND user_id = ?");
+        let row = sqlx::query(&sql)
+            .bind(account)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(row.as_ref().map(row_contact))
+    }
+
+    async fn cursor(&self, account: &str, name: &str) -> StoreResult<Option<i64>> {
+        sqlx::query_scalar("SELECT value FROM cursors WHERE account = ? AND name = ?")
+            .bind(account)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn draft(&self, account: &str, conversation_id: &str) -> StoreResult<Option<String>> {
+        sqlx::query_scalar("SELECT text FROM drafts WHERE account = ? AND conversation_id = ?")
+            .bind(account)
+            .bind(conversation_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn outbox(&self, account: &str) -> StoreResult<Vec<OutboxItem>> {
+        let rows = sqlx::query(
+            "SELECT client_key, conversation_id, text, content_type, metadata, file_meta_json,
+                created_at, attempts, next_attempt_at, last_error, failed
+             FROM outbox WHERE account = ? ORDER BY created_at, client_key",
+        )
+        .bind(account)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(rows.iter().map(row_outbox).collect())
+    }
+
+    async fn first_sighting(
+        &self,
+        account: &str,
+        envelope_id: &str,
+        now: Millis,
+    ) -> StoreResult<bool> {
+        let _w = self.writer.lock().await;
+        let r = sqlx::query(
+            "INSERT OR IGNORE INTO seen_envelopes (account, id, seen_at) VALUES (?,?,?)",
+        )
+        .bind(account)
+        .bind(envelope_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        // Keep a week of ids: enough to cover any replay after a reconnect.
+        if now % 64 == 0 {
+            let _ = sqlx::query("DELETE FROM seen_envelopes WHERE seen_at < ?")
+                .bind(now - 7 * 24 * 3600 * 1000)
+                .execute(&self.pool)
+                .await;
+        }
+        Ok(r.rows_affected() > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_fts_query_quotes_every_token() {
+        assert_eq!(
+            fts_query("order arrived").as_deref(),
+            Some("\"order\"* AND \"arrived\"*")
+        );
+        assert_eq!(
+            fts_query("\"*) OR 1=1 --").as_deref(),
+            Some("\"or\"* AND \"1\"* AND \"1\"*")
+        );
+        assert_eq!(fts_query("  "), None);
+    }
+}
