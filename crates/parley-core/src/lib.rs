@@ -5,6 +5,7 @@
 pub mod error;
 pub mod memory_store;
 pub mod model;
+pub mod notify;
 pub mod realtime;
 pub mod secret;
 pub mod server;

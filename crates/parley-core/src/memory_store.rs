@@ -107,13 +107,13 @@ impl AccountData {
             if m.client_key.is_none() {
                 m.client_key = old.client_key;
             }
-            self.bump_conversation(&m, false);
+            self.bump_conversation(&m, false, applied);
             applied.conversations.push(m.conversation_id.clone());
             applied.messages.push(m.clone());
             self.messages.insert(m.key.clone(), m);
         } else {
             let unread = counts_as_unread(&m);
-            self.bump_conversation(&m, unread);
+            self.bump_conversation(&m, unread, applied);
             if m.direction == Direction::Incoming {
                 applied.new_incoming.push(m.clone());
             }
@@ -123,7 +123,10 @@ impl AccountData {
         }
     }
 
-    fn bump_conversation(&mut self, m: &Message, unread: bool) {
+    fn bump_conversation(&mut self, m: &Message, unread: bool, applied: &mut Applied) {
+        if !self.conversations.contains_key(&m.conversation_id) {
+            applied.new_conversations.push(m.conversation_id.clone());
+        }
         let conv = self
             .conversations
             .entry(m.conversation_id.clone())
@@ -142,6 +145,9 @@ impl AccountData {
     fn apply(&mut self, change: Change, applied: &mut Applied) {
         match change {
             Change::UpsertConversation(mut c) => {
+                if !self.conversations.contains_key(&c.id) {
+                    applied.new_conversations.push(c.id.clone());
+                }
                 if let Some(old) = self.conversations.get(&c.id) {
                     if old.last_activity_at > c.last_activity_at {
                         c.last_activity_at = old.last_activity_at;

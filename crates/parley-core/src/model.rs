@@ -604,3 +604,22 @@ mod tests {
         assert_eq!(truncate_chars("ééé", 2), "éé…");
     }
 }
+
+/// The real-time link as the UI shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ConnectionState {
+    /// Connecting or catching up after a (re)connect.
+    Connecting,
+    Online,
+    /// Not connected; retrying in `retryInMs`.
+    Offline {
+        #[serde(rename = "retryInMs")]
+        retry_in_ms: u64,
+        reason: String,
+    },
+    /// Stopped: needs the person (e.g. sign in again).
+    Error {
+        message: String,
+    },
+}

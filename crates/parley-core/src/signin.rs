@@ -31,6 +31,8 @@ pub struct SignInForm {
 #[derive(Debug, Clone)]
 pub struct ValidSignIn {
     pub endpoints: Endpoints,
+    /// The person typed the broker URL (custom server): it wins over the server's `brokerUrl`.
+    pub explicit_broker: bool,
     pub role: SignInRole,
     pub app_key: String,
     pub user_id: String,
@@ -101,8 +103,15 @@ impl SignInForm {
             ));
         }
 
+        let explicit_broker = self.server.preset == crate::server::ServerPreset::Custom
+            && self
+                .server
+                .custom_broker
+                .as_deref()
+                .is_some_and(|b| !b.trim().is_empty());
         Ok(ValidSignIn {
             endpoints,
+            explicit_broker,
             role: self.role,
             app_key,
             user_id,

@@ -141,6 +141,8 @@ pub enum Change {
 pub struct Applied {
     /// Conversations whose row or counts changed.
     pub conversations: Vec<String>,
+    /// Conversations that did not exist before this batch.
+    pub new_conversations: Vec<String>,
     /// Messages inserted or updated, as now stored.
     pub messages: Vec<Message>,
     /// (conversation id, key) of messages removed.

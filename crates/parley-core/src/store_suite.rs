@@ -650,9 +650,14 @@ async fn unknown_conversation_gets_placeholder<S: Store>(s: S) {
     // The group sync fills it in without losing the counts.
     let mut full = conversation(77, ConversationStatus::Open, Some(ME), 10);
     full.title = "Grace Hopper".into();
-    s.apply(ACCOUNT, vec![Change::UpsertConversation(full)])
+    let applied = s
+        .apply(ACCOUNT, vec![Change::UpsertConversation(full)])
         .await
         .expect("fill");
+    assert!(
+        applied.new_conversations.is_empty(),
+        "not new the second time"
+    );
     let c = s
         .conversation(ACCOUNT, "g:77")
         .await

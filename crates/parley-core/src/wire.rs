@@ -283,16 +283,21 @@ pub struct ErrorItem {
 }
 
 /// `{status, generatedAt, response, errorResponse}` (protocol §4.8).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ApiResponse<T> {
-    #[serde(deserialize_with = "de_opt_string")]
+    #[serde(default, deserialize_with = "de_opt_string")]
     pub status: Option<String>,
-    #[serde(deserialize_with = "de_i64")]
+    #[serde(default, deserialize_with = "de_i64")]
     pub generated_at: i64,
+    #[serde(default = "none")]
     pub response: Option<T>,
-    #[serde(deserialize_with = "de_vec")]
+    #[serde(default, deserialize_with = "de_vec")]
     pub error_response: Vec<ErrorItem>,
+}
+
+fn none<T>() -> Option<T> {
+    None
 }
 
 impl<T> ApiResponse<T> {

@@ -466,6 +466,9 @@ impl Tx<'_> {
             .is_some();
         if !exists {
             self.write_conv(&placeholder).await?;
+            self.applied
+                .new_conversations
+                .push(m.conversation_id.clone());
         }
         let previewable = !matches!(m.content_type, 10 | 11);
         sqlx::query(
@@ -562,7 +565,11 @@ impl Tx<'_> {
     async fn apply(&mut self, change: Change) -> StoreResult<()> {
         match change {
             Change::UpsertConversation(mut c) => {
-                if let Some(old) = self.load_conv(&c.id).await? {
+                let old = self.load_conv(&c.id).await?;
+                if old.is_none() {
+                    self.applied.new_conversations.push(c.id.clone());
+                }
+                if let Some(old) = old {
                     if old.last_activity_at > c.last_activity_at {
                         c.last_activity_at = old.last_activity_at;
                         c.last_message_preview = old.last_message_preview;

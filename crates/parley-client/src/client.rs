@@ -1,0 +1,1616 @@
+//! `Client`: one signed-in account, as services the UI only watches.
+//!
+//! - a **writer** task: every change to the cache goes through one channel and is applied in
+//!   batches (one transaction per batch); each batch is broadcast as a `ClientEvent::Changed`;
+//! - a **real-time** task: owns the MQTT connection, reconnects with backoff and jitter, decodes
+//!   envelopes (unknown or malformed ones are logged and skipped) and turns them into changes;
+//! - a **syncer** task: catches up from cursors kept in SQLite (`message/sync` lastSyncTime,
+//!   `group/v5/list` updatedAt) after every (re)connect, wake from sleep, or envelope that asks
+//!   for it. The cursor is written in the same transaction as the data it covers, so a crash
+//!   never skips anything;
+//! - a **sender** task: the persisted send queue, in order, exactly once (client key in the
+//!   message metadata, checked on the server before a retry).
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex as StdMutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use parley_core::model::ConnectionState;
+use parley_core::model::{
+    keys, Contact, Conversation, ConversationStatus, DeliveryState, Direction, Message, Metadata,
+    Millis,
+};
+use parley_core::notify::{self, ConversationEvent, NotificationIntent, NotificationSettings};
+use parley_core::realtime::{decode_envelope, decode_typing, topics, Availability, Event};
+use parley_core::store::{Applied, Change, InboxQuery, OutboxItem, SearchHit, Store, ViewCounts};
+use parley_core::wire::{ChannelFeed, FileMeta, WireMessage};
+use parley_core::{Account, StoreError};
+use rand::Rng;
+use rumqttc::{AsyncClient, Event as MqttEvent, Packet, QoS};
+use tokio::sync::{broadcast, mpsc, oneshot, watch, Notify};
+use tokio::task::JoinHandle;
+
+use crate::api::SupportFilter;
+use crate::error::{ClientError, Result};
+use crate::http::{now_ms, RestClient, Session};
+use crate::mqtt::{self, Broker};
+use crate::secrets::SecretStore;
+
+pub const CURSOR_MESSAGES: &str = "message_sync";
+pub const CURSOR_GROUPS: &str = "group_sync";
+/// Messages per page when loading history from the server.
+pub const HISTORY_PAGE: u32 = 50;
+const MAX_TEXT: usize = 20_000;
+const SEND_MAX_ATTEMPTS: i64 = 12;
+
+/// What the UI hears about.
+#[derive(Debug, Clone)]
+pub enum ClientEvent {
+    /// The cache changed (one batch).
+    Changed(Arc<Applied>),
+    Connection(ConnectionState),
+    Typing {
+        conversation_id: String,
+        user_id: String,
+        typing: bool,
+    },
+    Notify(NotificationIntent),
+    /// A batch could not be written (e.g. the disk is full). Nothing was lost on the server.
+    StoreError(String),
+}
+
+struct WriteJob {
+    changes: Vec<Change>,
+    notify: bool,
+    /// Conversations newly assigned to me in this job (for notifications).
+    assigned_to_me: Vec<String>,
+    done: Option<oneshot::Sender<std::result::Result<Applied, StoreError>>>,
+}
+
+/// Exponential backoff with full jitter, 1 s … 60 s.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    attempt: u32,
+    pub base_ms: u64,
+    pub max_ms: u64,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self {
+            attempt: 0,
+            base_ms: 1_000,
+            max_ms: 60_000,
+        }
+    }
+}
+
+impl Backoff {
+    pub fn next_delay(&mut self) -> Duration {
+        let cap = self
+            .base_ms
+            .saturating_mul(1u64 << self.attempt.min(16))
+            .min(self.max_ms);
+        self.attempt = self.attempt.saturating_add(1);
+        let jittered = rand::thread_rng().gen_range(cap / 2..=cap);
+        Duration::from_millis(jittered)
+    }
+
+    pub fn reset(&mut self) {
+        self.attempt = 0;
+    }
+}
+
+/// Tunables (tests shorten them).
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    pub reconnect: Backoff,
+    pub send_retry: Backoff,
+    pub notifications: NotificationSettings,
+    /// Local minute of day, for quiet hours (the shell knows the time zone).
+    pub local_minute_of_day: fn() -> u16,
+    /// Pages of open conversations to load on the very first sync of an agent account.
+    pub initial_pages: u32,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            reconnect: Backoff::default(),
+            send_retry: Backoff::default(),
+            notifications: NotificationSettings::default(),
+            local_minute_of_day: || {
+                let secs = SystemTime::now()
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
+                ((secs / 60) % (24 * 60)) as u16
+            },
+            initial_pages: 10,
+        }
+    }
+}
+
+struct Inner<S: Store> {
+    account: Account,
+    store: Arc<S>,
+    rest: Arc<RestClient>,
+    session: Arc<Session>,
+    broker: Broker,
+    options: StdMutex<ClientOptions>,
+    events: broadcast::Sender<ClientEvent>,
+    state: watch::Sender<ConnectionState>,
+    writer: mpsc::UnboundedSender<WriteJob>,
+    sync_wanted: Notify,
+    want_messages: AtomicBool,
+    want_groups: AtomicBool,
+    mqtt_connected: AtomicBool,
+    reconnect_now: Notify,
+    outbox_wake: Notify,
+    mqtt: StdMutex<Option<AsyncClient>>,
+    /// Conversations whose typing topic is subscribed (re-subscribed after reconnects).
+    watched: StdMutex<HashSet<String>>,
+    shutdown: watch::Sender<bool>,
+}
+
+/// One signed-in account. Cheap to clone.
+pub struct Client<S: Store> {
+    inner: Arc<Inner<S>>,
+    tasks: Arc<StdMutex<Vec<JoinHandle<()>>>>,
+}
+
+impl<S: Store> Clone for Client<S> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            tasks: self.tasks.clone(),
+        }
+    }
+}
+
+fn group_id_of(conversation_id: &str) -> Option<i64> {
+    conversation_id.strip_prefix("g:")?.parse().ok()
+}
+
+impl<S: Store> Client<S> {
+    /// Start the services for a signed-in account. The cache must already hold the account.
+    pub fn start(
+        account: Account,
+        session: Arc<Session>,
+        store: Arc<S>,
+        http: reqwest::Client,
+        options: ClientOptions,
+    ) -> Result<Self> {
+        let broker = mqtt::parse_broker(&account.endpoints.mqtt)?;
+        let rest = Arc::new(RestClient::new(
+            http,
+            account.endpoints.clone(),
+            session.clone(),
+        ));
+        let (events, _) = broadcast::channel(1024);
+        let (state, _) = watch::channel(ConnectionState::Connecting);
+        let (writer, writer_rx) = mpsc::unbounded_channel();
+        let (shutdown, _) = watch::channel(false);
+        let inner = Arc::new(Inner {
+            account,
+            store,
+            rest,
+            session,
+            broker,
+            options: StdMutex::new(options),
+            events,
+            state,
+            writer,
+            sync_wanted: Notify::new(),
+            want_messages: AtomicBool::new(true),
+            want_groups: AtomicBool::new(true),
+            mqtt_connected: AtomicBool::new(false),
+            reconnect_now: Notify::new(),
+            outbox_wake: Notify::new(),
+            mqtt: StdMutex::new(None),
+            watched: StdMutex::new(HashSet::new()),
+            shutdown,
+        });
+        if inner.broker.insecure_remote {
+            tracing::warn!(
+                broker = %inner.account.endpoints.mqtt,
+                "the real-time link is not encrypted"
+            );
+        }
+        let tasks = vec![
+            tokio::spawn(writer_loop(inner.clone(), writer_rx)),
+            tokio::spawn(realtime_loop(inner.clone())),
+            tokio::spawn(syncer_loop(inner.clone())),
+            tokio::spawn(sender_loop(inner.clone())),
+            tokio::spawn(wake_detector(inner.clone())),
+        ];
+        Ok(Self {
+            inner,
+            tasks: Arc::new(StdMutex::new(tasks)),
+        })
+    }
+
+    pub fn account(&self) -> &Account {
+        &self.inner.account
+    }
+
+    pub fn store(&self) -> &Arc<S> {
+        &self.inner.store
+    }
+
+    pub fn rest(&self) -> &Arc<RestClient> {
+        &self.inner.rest
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<ClientEvent> {
+        self.inner.events.subscribe()
+    }
+
+    pub fn connection(&self) -> watch::Receiver<ConnectionState> {
+        self.inner.state.subscribe()
+    }
+
+    /// Plain TCP to a non-loopback broker (the UI shows a warning).
+    pub fn link_is_insecure(&self) -> bool {
+        self.inner.broker.insecure_remote
+    }
+
+    pub fn set_notification_settings(&self, s: NotificationSettings) {
+        if let Ok(mut o) = self.inner.options.lock() {
+            o.notifications = s;
+        }
+    }
+
+    /// Wait until caught up and online (or the timeout passes).
+    pub async fn wait_online(&self, timeout: Duration) -> Result<()> {
+        let mut rx = self.connection();
+        let fut = async {
+            loop {
+                if matches!(*rx.borrow_and_update(), ConnectionState::Online) {
+                    return Ok(());
+                }
+                if let ConnectionState::Error { message } = &*rx.borrow() {
+                    return Err(ClientError::Unauthorized(message.clone()));
+                }
+                if rx.changed().await.is_err() {
+                    return Err(ClientError::Invalid("client stopped".into()));
+                }
+            }
+        };
+        tokio::time::timeout(timeout, fut)
+            .await
+            .map_err(|_| ClientError::Network {
+                host: self.inner.broker.host.clone(),
+                detail: "not online in time".into(),
+            })?
+    }
+
+    /// Ask for a catch-up now (e.g. the UI regained focus).
+    pub fn request_sync(&self) {
+        self.inner.request_sync(true, true);
+    }
+
+    /// Drop the real-time link and reconnect at once (after sleep, network change).
+    pub fn reconnect(&self) {
+        self.inner.reconnect_now.notify_one();
+    }
+
+    // ---- reads: always from the cache -------------------------------------------------------
+
+    pub async fn inbox(&self, query: InboxQuery) -> Result<Vec<Conversation>> {
+        Ok(self
+            .inner
+            .store
+            .inbox(&self.inner.account.id, query)
+            .await?)
+    }
+
+    pub async fn counts(&self) -> Result<ViewCounts> {
+        Ok(self.inner.store.counts(&self.inner.account.id).await?)
+    }
+
+    pub async fn conversation(&self, id: &str) -> Result<Option<Conversation>> {
+        Ok(self
+            .inner
+            .store
+            .conversation(&self.inner.account.id, id)
+            .await?)
+    }
+
+    pub async fn search(&self, terms: &str, limit: u32) -> Result<Vec<SearchHit>> {
+        Ok(self
+            .inner
+            .store
+            .search(&self.inner.account.id, terms, limit)
+            .await?)
+    }
+
+    pub async fn contact(&self, user_id: &str) -> Result<Option<Contact>> {
+        Ok(self
+            .inner
+            .store
+            .contact(&self.inner.account.id, user_id)
+            .await?)
+    }
+
+    pub async fn draft(&self, conversation_id: &str) -> Result<Option<String>> {
+        Ok(self
+            .inner
+            .store
+            .draft(&self.inner.account.id, conversation_id)
+            .await?)
+    }
+
+    pub async fn outbox(&self) -> Result<Vec<OutboxItem>> {
+        Ok(self.inner.store.outbox(&self.inner.account.id).await?)
+    }
+
+    /// The newest messages of a conversation from the cache, oldest first. When the cache has
+    /// fewer than `limit`, older history is fetched from the server first (if reachable).
+    pub async fn timeline(
+        &self,
+        conversation_id: &str,
+        before: Option<(Millis, String)>,
+        limit: u32,
+    ) -> Result<Vec<Message>> {
+        let acc = &self.inner.account.id;
+        let cached = self
+            .inner
+            .store
+            .timeline(acc, conversation_id, before.clone(), limit)
+            .await?;
+        if cached.len() as u32 >= limit {
+            return Ok(cached);
+        }
+        let Some(group_id) = group_id_of(conversation_id) else {
+            return Ok(cached);
+        };
+        let end_time = cached
+            .first()
+            .map(|m| m.created_at)
+            .or(before.as_ref().map(|(t, _)| *t));
+        match self
+            .inner
+            .rest
+            .message_list(group_id, end_time, HISTORY_PAGE.max(limit))
+            .await
+        {
+            Ok(page) => {
+                self.inner
+                    .ingest_page(page.message, page.user_details, false)
+                    .await?;
+                Ok(self
+                    .inner
+                    .store
+                    .timeline(acc, conversation_id, before, limit)
+                    .await?)
+            }
+            Err(e) if e.is_transient() => Ok(cached),
+            Err(e) => {
+                tracing::warn!(%conversation_id, "loading history: {e}");
+                Ok(cached)
+            }
+        }
+    }
+
+    // ---- writes -----------------------------------------------------------------------------
+
+    async fn write(&self, changes: Vec<Change>) -> Result<Applied> {
+        self.inner.write(changes, false, Vec::new()).await
+    }
+
+    pub async fn set_draft(&self, conversation_id: &str, text: &str) -> Result<()> {
+        self.write(vec![Change::SetDraft {
+            conversation_id: conversation_id.to_owned(),
+            text: text.to_owned(),
+        }])
+        .await
+        .map(|_| ())
+    }
+
+    /// Queue a text (or HTML, content type 3) message: it shows at once as queued, and is sent
+    /// in order, exactly once, as soon as the link allows. Returns its client key.
+    pub async fn send_text(
+        &self,
+        conversation_id: &str,
+        text: &str,
+        content_type: i64,
+        extra_metadata: Metadata,
+    ) -> Result<String> {
+        let trimmed = text.trim_end();
+        if trimmed.trim().is_empty() {
+            return Err(ClientError::Invalid("Type a message first.".into()));
+        }
+        if trimmed.chars().count() > MAX_TEXT {
+            return Err(ClientError::Invalid(format!(
+                "That message is longer than {MAX_TEXT} characters."
+            )));
+        }
+        self.enqueue(
+            conversation_id,
+            trimmed.to_owned(),
+            content_type,
+            extra_metadata,
+            None,
+        )
+        .await
+    }
+
+    /// Upload a file and queue a message carrying it. Uploading needs the server.
+    pub async fn send_file(
+        &self,
+        conversation_id: &str,
+        name: &str,
+        content_type: &str,
+        bytes: bytes::Bytes,
+        caption: &str,
+        progress: Option<Arc<dyn Fn(u64, u64) + Send + Sync>>,
+    ) -> Result<String> {
+        let meta = self
+            .inner
+            .rest
+            .upload(name, content_type, bytes, progress)
+            .await?;
+        self.enqueue(
+            conversation_id,
+            caption.trim().to_owned(),
+            1,
+            Metadata::new(),
+            Some(meta),
+        )
+        .await
+    }
+
+    async fn enqueue(
+        &self,
+        conversation_id: &str,
+        text: String,
+        content_type: i64,
+        extra_metadata: Metadata,
+        file: Option<FileMeta>,
+    ) -> Result<String> {
+        let client_key = uuid::Uuid::new_v4().to_string();
+        let now = now_ms();
+        let mut metadata = extra_metadata;
+        metadata.insert(keys::CLIENT_KEY.into(), client_key.clone());
+        let echo = Message {
+            key: client_key.clone(),
+            conversation_id: conversation_id.to_owned(),
+            sender_id: self.inner.account.user_id.clone(),
+            created_at: now,
+            text: text.clone(),
+            content_type,
+            metadata: metadata.clone(),
+            attachment: file.as_ref().map(parley_core::model::Attachment::from_meta),
+            direction: Direction::Outgoing,
+            state: DeliveryState::Queued,
+            client_key: Some(client_key.clone()),
+        };
+        let item = OutboxItem {
+            client_key: client_key.clone(),
+            conversation_id: conversation_id.to_owned(),
+            text,
+            content_type,
+            metadata,
+            file_meta_json: file.as_ref().and_then(|f| serde_json::to_string(f).ok()),
+            created_at: now,
+            attempts: 0,
+            next_attempt_at: now,
+            last_error: None,
+            failed: false,
+        };
+        self.write(vec![
+            Change::Enqueue { item, echo },
+            Change::SetDraft {
+                conversation_id: conversation_id.to_owned(),
+                text: String::new(),
+            },
+        ])
+        .await?;
+        self.inner.outbox_wake.notify_one();
+        Ok(client_key)
+    }
+
+    pub async fn cancel_queued(&self, client_key: &str) -> Result<()> {
+        self.write(vec![Change::CancelQueued {
+            client_key: client_key.to_owned(),
+        }])
+        .await
+        .map(|_| ())
+    }
+
+    pub async fn edit_queued(&self, client_key: &str, text: &str) -> Result<()> {
+        if text.trim().is_empty() {
+            return Err(ClientError::Invalid("Type a message first.".into()));
+        }
+        self.write(vec![Change::EditQueued {
+            client_key: client_key.to_owned(),
+            text: text.to_owned(),
+        }])
+        .await
+        .map(|_| ())
+    }
+
+    /// Try a failed message again.
+    pub async fn retry_queued(&self, client_key: &str) -> Result<()> {
+        self.write(vec![Change::RecordAttempt {
+            client_key: client_key.to_owned(),
+            error: "retry requested".into(),
+            next_attempt_at: now_ms(),
+            failed: false,
+        }])
+        .await?;
+        self.inner.outbox_wake.notify_one();
+        Ok(())
+    }
+
+    /// Mark a conversation read, locally at once and on the server when reachable.
+    pub async fn mark_read(&self, conversation_id: &str) -> Result<()> {
+        let unread = self
+            .conversation(conversation_id)
+            .await?
+            .map(|c| c.unread)
+            .unwrap_or(0);
+        self.write(vec![Change::MarkConversationRead {
+            conversation_id: conversation_id.to_owned(),
+        }])
+        .await?;
+        if unread > 0 {
+            if let Some(g) = group_id_of(conversation_id) {
+                if let Err(e) = self.inner.rest.mark_group_read(g).await {
+                    tracing::info!(%conversation_id, "read receipt not sent now: {e}");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Change a support conversation's status (resolve 2, reopen 0, spam 3, duplicate 4).
+    pub async fn set_status(
+        &self,
+        conversation_id: &str,
+        status: ConversationStatus,
+    ) -> Result<()> {
+        let g = group_id_of(conversation_id)
+            .ok_or_else(|| ClientError::Invalid("not a support conversation".into()))?;
+        self.inner.rest.change_status(g, status.code()).await?;
+        self.write(vec![Change::SetConversationStatus {
+            id: conversation_id.to_owned(),
+            status,
+        }])
+        .await
+        .map(|_| ())
+    }
+
+    /// Assign a conversation to an agent. Returns the platform's answer text.
+    pub async fn assign(&self, conversation_id: &str, assignee: &str) -> Result<String> {
+        let g = group_id_of(conversation_id)
+            .ok_or_else(|| ClientError::Invalid("not a support conversation".into()))?;
+        let answer = self.inner.rest.change_assignee(g, assignee).await?;
+        if answer.contains("AGENT_IS_ALREADY_ENGAGED") {
+            return Err(ClientError::Platform {
+                code: "AGENT_IS_ALREADY_ENGAGED".into(),
+                description: "That agent is already engaged in this conversation.".into(),
+            });
+        }
+        self.write(vec![Change::SetAssignee {
+            id: conversation_id.to_owned(),
+            assignee: Some(assignee.to_owned()),
+        }])
+        .await?;
+        Ok(answer)
+    }
+
+    /// Follow typing in a conversation (subscribes its typing topic, kept across reconnects).
+    pub async fn watch_typing(&self, conversation_id: &str) {
+        let Some(topic) = self.inner.typing_topic(conversation_id) else {
+            return;
+        };
+        let new = self
+            .inner
+            .watched
+            .lock()
+            .map(|mut w| w.insert(conversation_id.to_owned()))
+            .unwrap_or(false);
+        if new {
+            if let Some(c) = self.inner.mqtt_client() {
+                let _ = c.subscribe(topic, QoS::AtMostOnce).await;
+            }
+        }
+    }
+
+    pub async fn unwatch_typing(&self, conversation_id: &str) {
+        let Some(topic) = self.inner.typing_topic(conversation_id) else {
+            return;
+        };
+        if let Ok(mut w) = self.inner.watched.lock() {
+            w.remove(conversation_id);
+        }
+        if let Some(c) = self.inner.mqtt_client() {
+            let _ = c.unsubscribe(topic).await;
+        }
+    }
+
+    /// Tell the conversation that the agent is (or stopped) typing.
+    pub async fn send_typing(&self, conversation_id: &str, typing: bool) {
+        let Some(topic) = self.inner.typing_topic(conversation_id) else {
+            return;
+        };
+        let payload = topics::typing_payload(
+            &self.inner.account.app_key,
+            &self.inner.account.user_id,
+            typing,
+        );
+        if let Some(c) = self.inner.mqtt_client() {
+            let _ = c.publish(topic, QoS::AtMostOnce, false, payload).await;
+        }
+    }
+
+    /// Agent availability: online (3) or away (2) on `status-v2`, and on the business API.
+    pub async fn set_availability(&self, availability: Availability) -> Result<()> {
+        let code = match availability {
+            Availability::Online => 3,
+            Availability::Away => 2,
+            Availability::Offline => 0,
+        };
+        if let Some(c) = self.inner.mqtt_client() {
+            let payload = topics::status_payload(
+                &self.inner.session.user_key,
+                self.inner.session.device_key().expose(),
+                code,
+            );
+            let _ = c
+                .publish(topics::STATUS, QoS::AtMostOnce, false, payload)
+                .await;
+        }
+        if let Err(e) = self
+            .inner
+            .rest
+            .set_availability(availability == Availability::Online)
+            .await
+        {
+            tracing::info!("availability not saved on the server: {e}");
+        }
+        Ok(())
+    }
+
+    /// Stop every task; publish offline first.
+    pub async fn stop(&self) {
+        let _ = self.inner.shutdown.send(true);
+        if let Some(c) = self.inner.mqtt_client() {
+            let payload = topics::status_payload(
+                &self.inner.session.user_key,
+                self.inner.session.device_key().expose(),
+                0,
+            );
+            let _ = c
+                .publish(topics::STATUS, QoS::AtMostOnce, false, payload)
+                .await;
+            let _ = c.disconnect().await;
+        }
+        let tasks: Vec<JoinHandle<()>> = self
+            .tasks
+            .lock()
+            .map(|mut t| t.drain(..).collect())
+            .unwrap_or_default();
+        for t in tasks {
+            t.abort();
+            let _ = t.await;
+        }
+    }
+
+    /// Sign out: `device/logout`, stop, forget the secrets and this account's cache.
+    pub async fn sign_out(&self, secrets: &dyn SecretStore) -> Result<()> {
+        if let Err(e) = self.inner.rest.logout().await {
+            tracing::warn!("device/logout failed (signing out locally anyway): {e}");
+        }
+        self.stop().await;
+        secrets.delete_all(&self.inner.account.id)?;
+        self.inner
+            .store
+            .remove_account(&self.inner.account.id)
+            .await?;
+        Ok(())
+    }
+}
+
+impl<S: Store> Inner<S> {
+    fn me(&self) -> &str {
+        &self.account.user_id
+    }
+
+    fn mqtt_client(&self) -> Option<AsyncClient> {
+        self.mqtt.lock().ok().and_then(|m| m.clone())
+    }
+
+    fn typing_topic(&self, conversation_id: &str) -> Option<String> {
+        let target = match conversation_id.split_once(':') {
+            Some(("g", g)) => g,
+            Some(("u", u)) => u,
+            _ => return None,
+        };
+        Some(topics::typing(&self.account.app_key, target))
+    }
+
+    fn set_state(&self, s: ConnectionState) {
+        let changed = self.state.send_if_modified(|cur| {
+            if *cur == s {
+                false
+            } else {
+                *cur = s.clone();
+                true
+            }
+        });
+        if changed {
+            let _ = self.events.send(ClientEvent::Connection(s));
+        }
+    }
+
+    fn request_sync(&self, messages: bool, groups: bool) {
+        if messages {
+            self.want_messages.store(true, Ordering::SeqCst);
+        }
+        if groups {
+            self.want_groups.store(true, Ordering::SeqCst);
+        }
+        self.sync_wanted.notify_one();
+    }
+
+    fn stopping(&self) -> bool {
+        *self.shutdown.borrow()
+    }
+
+    async fn write(
+        &self,
+        changes: Vec<Change>,
+        notify: bool,
+        assigned_to_me: Vec<String>,
+    ) -> Result<Applied> {
+        let (tx, rx) = oneshot::channel();
+        self.writer
+            .send(WriteJob {
+                changes,
+                notify,
+                assigned_to_me,
+                done: Some(tx),
+            })
+            .map_err(|_| ClientError::Invalid("the client has stopped".into()))?;
+        rx.await
+            .map_err(|_| ClientError::Invalid("the client has stopped".into()))?
+            .map_err(ClientError::Store)
+    }
+
+    /// Messages (and the people in them) from a page or a sync, with an optional cursor moved
+    /// in the same transaction.
+    async fn ingest_page(
+        &self,
+        messages: Vec<WireMessage>,
+        users: Vec<parley_core::wire::UserDetail>,
+        notify: bool,
+    ) -> Result<Applied> {
+        let mut changes: Vec<Change> = users
+            .iter()
+            .filter_map(Contact::from_detail)
+            .map(Change::UpsertContact)
+            .collect();
+        changes.extend(self.message_changes(&messages));
+        self.write(changes, notify, Vec::new()).await
+    }
+
+    fn message_changes(&self, messages: &[WireMessage]) -> Vec<Change> {
+        let mut out = Vec::new();
+        for w in messages {
+            if w.metadata.get(keys::DELETE_FOR_ALL).map(String::as_str) == Some("true") {
+                if let Some(k) = &w.key {
+                    out.push(Change::DeleteMessage { key: k.clone() });
+                }
+                continue;
+            }
+            match Message::from_wire(w, self.me()) {
+                Some(m) => out.push(Change::UpsertMessage(m)),
+                None => tracing::debug!("skipping a message without key or conversation"),
+            }
+        }
+        out
+    }
+
+    /// Conversation rows from group feeds, noting which became assigned to me.
+    async fn group_changes(&self, feeds: &[ChannelFeed]) -> Result<(Vec<Change>, Vec<String>)> {
+        let mut changes = Vec::with_capacity(feeds.len());
+        let mut assigned = Vec::new();
+        for f in feeds {
+            let c = Conversation::from_feed(f);
+            if f.deleted_at_time.is_some_and(|t| t > 0)
+                || f.metadata.get(keys::REMOVE_GROUP).map(String::as_str) == Some("true")
+            {
+                changes.push(Change::RemoveConversation { id: c.id });
+                continue;
+            }
+            if c.assignee.as_deref() == Some(self.me()) {
+                let before = self.store.conversation(&self.account.id, &c.id).await?;
+                if before.is_some_and(|b| b.assignee.as_deref() != Some(self.me())) {
+                    assigned.push(c.id.clone());
+                }
+            }
+            for u in &f.users {
+                if let Some(contact) = Contact::from_detail(u) {
+                    changes.push(Change::UpsertContact(contact));
+                }
+            }
+            changes.push(Change::UpsertConversation(c));
+        }
+        Ok((changes, assigned))
+    }
+
+    /// Catch up from the cursors. Each page is written with its cursor in one transaction.
+    async fn catch_up(&self, messages: bool, groups: bool) -> Result<()> {
+        let acc = &self.account.id;
+        if groups {
+            let cursor = self.store.cursor(acc, CURSOR_GROUPS).await?;
+            if cursor.is_none() && self.account.is_agent {
+                self.initial_support_load().await?;
+            }
+            let (feeds, generated_at) = self.rest.group_sync(cursor.unwrap_or(0)).await?;
+            let (mut changes, assigned) = self.group_changes(&feeds).await?;
+            if generated_at > 0 {
+                changes.push(Change::SetCursor {
+                    name: CURSOR_GROUPS.into(),
+                    value: generated_at,
+                });
+            }
+            self.write(changes, cursor.is_some(), assigned).await?;
+        }
+        if messages {
+            let mut cursor = match self.store.cursor(acc, CURSOR_MESSAGES).await? {
+                Some(c) => c,
+                None => now_ms(),
+            };
+            // Bounded: a server that never advances its cursor cannot loop us forever.
+            for _ in 0..10_000 {
+                let feed = self.rest.message_sync(cursor).await?;
+                let next = feed.last_sync_time.max(cursor);
+                let progressed = next > cursor;
+                let got = feed.messages.len();
+                let mut changes = self.message_changes(&feed.messages);
+                changes.push(Change::SetCursor {
+                    name: CURSOR_MESSAGES.into(),
+                    value: next,
+                });
+                let applied = self.write(changes, true, Vec::new()).await?;
+                self.fetch_missing_contacts(&applied).await;
+                if !applied.new_conversations.is_empty() {
+                    self.want_groups.store(true, Ordering::SeqCst);
+                }
+                cursor = next;
+                if got == 0 || !progressed {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The first sync of an agent account: the newest open conversations and the first page
+    /// of closed ones, with their latest messages and people. Silent (no notifications).
+    async fn initial_support_load(&self) -> Result<()> {
+        let pages = self.options.lock().map(|o| o.initial_pages).unwrap_or(10);
+        for filter in [SupportFilter::Open, SupportFilter::Closed] {
+            let mut last_fetch = None;
+            let max = if filter == SupportFilter::Open {
+                pages
+            } else {
+                1
+            };
+            for _ in 0..max {
+                let page = self.rest.support_page(filter, None, last_fetch, 50).await?;
+                let n = page.page.group_feeds.len();
+                let (mut changes, _) = self.group_changes(&page.page.group_feeds).await?;
+                changes.extend(
+                    page.page
+                        .user_details
+                        .iter()
+                        .filter_map(Contact::from_detail)
+                        .map(Change::UpsertContact),
+                );
+                changes.extend(self.message_changes(&page.page.message));
+                self.write(changes, false, Vec::new()).await?;
+                if n < 50 || page.last_fetch_time <= 0 || Some(page.last_fetch_time) == last_fetch {
+                    break;
+                }
+                last_fetch = Some(page.last_fetch_time);
+            }
+        }
+        Ok(())
+    }
+
+    /// People who sent new messages but are not cached yet.
+    async fn fetch_missing_contacts(&self, applied: &Applied) {
+        let mut missing = Vec::new();
+        for m in &applied.new_incoming {
+            if missing.contains(&m.sender_id) {
+                continue;
+            }
+            if let Ok(None) = self.store.contact(&self.account.id, &m.sender_id).await {
+                missing.push(m.sender_id.clone());
+            }
+        }
+        if missing.is_empty() {
+            return;
+        }
+        match self.rest.user_details(&missing).await {
+            Ok(users) => {
+                let changes: Vec<Change> = users
+                    .iter()
+                    .filter_map(Contact::from_detail)
+                    .map(Change::UpsertContact)
+                    .collect();
+                let _ = self.write(changes, false, Vec::new()).await;
+            }
+            Err(e) => tracing::info!("user details not fetched now: {e}"),
+        }
+    }
+
+    /// One envelope or typing payload from the broker.
+    async fn handle_publish(&self, topic: &str, payload: &[u8]) {
+        if topic.starts_with("typing-") {
+            if let Some(t) = decode_typing(&self.account.app_key, topic, payload) {
+                if t.user_id == self.account.user_id {
+                    return;
+                }
+                let conversation_id = if t.target == self.account.user_id {
+                    parley_core::model::user_conversation_id(&t.user_id)
+                } else if t.target.parse::<i64>().is_ok() {
+                    format!("g:{}", t.target)
+                } else {
+                    parley_core::model::user_conversation_id(&t.target)
+                };
+                let _ = self.events.send(ClientEvent::Typing {
+                    conversation_id,
+                    user_id: t.user_id,
+                    typing: t.typing,
+                });
+            }
+            return;
+        }
+        let env = match decode_envelope(payload) {
+            Ok(env) => env,
+            Err(e) => {
+                tracing::warn!(%topic, "skipping a malformed real-time payload: {e}");
+                return;
+            }
+        };
+        if let Some(id) = &env.id {
+            match self
+                .store
+                .first_sighting(&self.account.id, id, now_ms())
+                .await
+            {
+                Ok(false) => {
+                    tracing::debug!(%id, "duplicate envelope dropped");
+                    return;
+                }
+                Ok(true) => {}
+                Err(e) => tracing::warn!("envelope dedupe unavailable: {e}"),
+            }
+        }
+        if let Err(e) = self.handle_event(env.event).await {
+            tracing::warn!(%topic, "handling a real-time event failed: {e}");
+        }
+    }
+
+    async fn handle_event(&self, event: Event) -> Result<()> {
+        let me = self.me().to_owned();
+        let acc = self.account.id.clone();
+        let changes: Vec<Change> = match event {
+            Event::MessageReceived(m) | Event::MessageSent(m) | Event::MetadataUpdate(m) => {
+                // Our own echo from this device is confirmed by the send queue.
+                let own_device =
+                    m.device_key.as_deref() == Some(self.session.device_key().expose());
+                if m.metadata.contains_key(keys::KM_STATUS)
+                    || m.metadata.contains_key(keys::KM_ASSIGN_TO)
+                {
+                    self.want_groups.store(true, Ordering::SeqCst);
+                }
+                self.request_sync(true, false);
+                if own_device {
+                    Vec::new()
+                } else {
+                    self.message_changes(std::slice::from_ref(&m))
+                }
+            }
+            Event::GroupUpdate(m) => {
+                if m.metadata.get(keys::REMOVE_GROUP).map(String::as_str) == Some("true") {
+                    m.group_id
+                        .map(|g| Change::RemoveConversation {
+                            id: format!("g:{g}"),
+                        })
+                        .into_iter()
+                        .collect()
+                } else {
+                    self.request_sync(true, true);
+                    Vec::new()
+                }
+            }
+            Event::MessageSentUpdate { key } => vec![Change::SetMessageState {
+                key,
+                state: DeliveryState::Sent,
+            }],
+            Event::Delivered { key, .. } => vec![Change::SetMessageState {
+                key,
+                state: DeliveryState::Delivered,
+            }],
+            Event::DeliveredAndRead { key, .. } => vec![Change::SetMessageState {
+                key,
+                state: DeliveryState::Read,
+            }],
+            Event::MessageDeleted { key } => vec![Change::DeleteMessage { key }],
+            Event::ConversationDeleted { user_id } => vec![Change::RemoveConversation {
+                id: parley_core::model::user_conversation_id(&user_id),
+            }],
+            Event::ConversationRead { user_id } => vec![Change::MarkConversationRead {
+                conversation_id: parley_core::model::user_conversation_id(&user_id),
+            }],
+            Event::ConversationDeliveredAndRead { user_id } => {
+                vec![Change::SetConversationMessagesState {
+                    conversation_id: parley_core::model::user_conversation_id(&user_id),
+                    state: DeliveryState::Read,
+                }]
+            }
+            Event::GroupConversationRead { group_id } => vec![Change::MarkConversationRead {
+                conversation_id: format!("g:{group_id}"),
+            }],
+            Event::UserConnected { user_id } => vec![Change::SetPresence {
+                user_id,
+                online: true,
+                last_seen_at: None,
+            }],
+            Event::UserDisconnected {
+                user_id,
+                last_seen_at,
+            } => vec![Change::SetPresence {
+                user_id,
+                online: false,
+                last_seen_at,
+            }],
+            Event::AvailabilityChanged {
+                user_id,
+                availability,
+                last_seen_at,
+            } => vec![Change::SetPresence {
+                user_id,
+                online: availability != Availability::Offline,
+                last_seen_at,
+            }],
+            Event::GroupSync => {
+                self.request_sync(false, true);
+                Vec::new()
+            }
+            Event::GroupDeleted { group_id } => vec![Change::RemoveConversation {
+                id: format!("g:{group_id}"),
+            }],
+            Event::GroupMuted { group_id, until } => vec![Change::SetMuted {
+                id: format!("g:{group_id}"),
+                until: (until > 0).then_some(until),
+            }],
+            Event::UserDetailChanged { user_id } => {
+                match self.rest.user_details(std::slice::from_ref(&user_id)).await {
+                    Ok(users) => users
+                        .iter()
+                        .filter_map(Contact::from_detail)
+                        .map(Change::UpsertContact)
+                        .collect(),
+                    Err(e) => {
+                        tracing::info!(%user_id, "user detail not fetched: {e}");
+                        Vec::new()
+                    }
+                }
+            }
+            Event::UserDeleted { user_id } if user_id == me => {
+                self.set_state(ConnectionState::Error {
+                    message: "This user was deleted on the server.".into(),
+                });
+                Vec::new()
+            }
+            Event::UserDeleted { .. }
+            | Event::UserBlocked { .. }
+            | Event::UserUnblocked { .. }
+            | Event::UserMuted { .. } => Vec::new(),
+            Event::Unknown { kind } => {
+                tracing::debug!(%kind, "real-time code not handled; skipped");
+                Vec::new()
+            }
+        };
+        if !changes.is_empty() {
+            let applied = self.write(changes, true, Vec::new()).await?;
+            if !applied.new_conversations.is_empty() {
+                self.request_sync(false, true);
+            }
+            let _ = acc;
+        }
+        Ok(())
+    }
+
+    async fn notifications_for(
+        &self,
+        applied: &Applied,
+        assigned: &[String],
+    ) -> Vec<NotificationIntent> {
+        let mut by_conv: BTreeMap<&str, Vec<&Message>> = BTreeMap::new();
+        for m in &applied.new_incoming {
+            by_conv
+                .entry(m.conversation_id.as_str())
+                .or_default()
+                .push(m);
+        }
+        for a in assigned {
+            by_conv.entry(a.as_str()).or_default();
+        }
+        if by_conv.is_empty() {
+            return Vec::new();
+        }
+        let mut convs = Vec::new();
+        for id in by_conv.keys() {
+            if let Ok(Some(c)) = self.store.conversation(&self.account.id, id).await {
+                convs.push(c);
+            }
+        }
+        let mut names = Vec::new();
+        for c in &convs {
+            let sender = by_conv
+                .get(c.id.as_str())
+                .and_then(|v| v.last())
+                .map(|m| m.sender_id.clone())
+                .or_else(|| c.customer_id.clone())
+                .unwrap_or_else(|| c.title.clone());
+            let name = match self.store.contact(&self.account.id, &sender).await {
+                Ok(Some(contact)) => contact.name().to_owned(),
+                _ => {
+                    if Some(&sender) == c.customer_id.as_ref() {
+                        c.title.clone()
+                    } else {
+                        sender
+                    }
+                }
+            };
+            names.push(name);
+        }
+        let events: Vec<ConversationEvent<'_>> = convs
+            .iter()
+            .zip(names)
+            .map(|(c, sender_name)| ConversationEvent {
+                conversation: c,
+                is_new: applied.new_conversations.contains(&c.id),
+                newly_assigned_to_me: assigned.contains(&c.id),
+                messages: by_conv.get(c.id.as_str()).cloned().unwrap_or_default(),
+                sender_name,
+            })
+            .collect();
+        let (settings, minute) = self
+            .options
+            .lock()
+            .map(|o| (o.notifications.clone(), (o.local_minute_of_day)()))
+            .unwrap_or_default();
+        notify::decide(
+            &self.account.id,
+            self.me(),
+            self.account.display_name.as_deref(),
+            &settings,
+            minute,
+            now_ms(),
+            &events,
+        )
+    }
+}
+
+/// The one writer: drains every queued job into one transaction.
+async fn writer_loop<S: Store>(inner: Arc<Inner<S>>, mut rx: mpsc::UnboundedReceiver<WriteJob>) {
+    const MAX_BATCH: usize = 5_000;
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        let mut n = jobs[0].changes.len();
+        while n < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => {
+                    n += j.changes.len();
+                    jobs.push(j);
+                }
+                Err(_) => break,
+            }
+        }
+        let notify_wanted = jobs.iter().any(|j| j.notify);
+        let mut changes = Vec::with_capacity(n);
+        let mut assigned = Vec::new();
+        let mut notify_convs: HashSet<String> = HashSet::new();
+        let mut quiet_convs: HashSet<String> = HashSet::new();
+        for j in &mut jobs {
+            for c in &j.changes {
+                if let Change::UpsertMessage(m) = c {
+                    if j.notify {
+                        notify_convs.insert(m.conversation_id.clone());
+                    } else {
+                        quiet_convs.insert(m.conversation_id.clone());
+                    }
+                }
+            }
+            changes.append(&mut j.changes);
+            assigned.append(&mut j.assigned_to_me);
+        }
+        let result = inner.store.apply(&inner.account.id, changes).await;
+        match &result {
+            Ok(applied) => {
+                if notify_wanted {
+                    let mut for_notify = applied.clone();
+                    for_notify.new_incoming.retain(|m| {
+                        notify_convs.contains(&m.conversation_id)
+                            || !quiet_convs.contains(&m.conversation_id)
+                    });
+                    for intent in inner.notifications_for(&for_notify, &assigned).await {
+                        let _ = inner.events.send(ClientEvent::Notify(intent));
+                    }
+                }
+                let _ = inner
+                    .events
+                    .send(ClientEvent::Changed(Arc::new(applied.clone())));
+            }
+            Err(e) => {
+                tracing::error!("writing to the cache failed: {e}");
+                let _ = inner.events.send(ClientEvent::StoreError(e.to_string()));
+            }
+        }
+        for j in jobs {
+            if let Some(done) = j.done {
+                let _ = done.send(result.clone());
+            }
+        }
+    }
+}
+
+/// Owns the MQTT connection.
+async fn realtime_loop<S: Store>(inner: Arc<Inner<S>>) {
+    let mut backoff = inner
+        .options
+        .lock()
+        .map(|o| o.reconnect.clone())
+        .unwrap_or_default();
+    let mut shutdown = inner.shutdown.subscribe();
+    loop {
+        if inner.stopping() {
+            return;
+        }
+        inner.set_state(ConnectionState::Connecting);
+        // A fresh token for CONNECT (the broker checks it).
+        let reason = match inner.rest.refresh_token(false).await {
+            Err(e) if !e.is_transient() => {
+                inner.set_state(ConnectionState::Error {
+                    message: e.to_app_error().message,
+                });
+                tracing::error!("real-time stopped: {e}");
+                return;
+            }
+            _ => run_connection(&inner, &mut backoff, &mut shutdown).await,
+        };
+        inner.mqtt_connected.store(false, Ordering::SeqCst);
+        if let Ok(mut m) = inner.mqtt.lock() {
+            *m = None;
+        }
+        if inner.stopping() {
+            return;
+        }
+        let delay = backoff.next_delay();
+        tracing::info!(?delay, "real-time link down ({reason}); reconnecting");
+        inner.set_state(ConnectionState::Offline {
+            retry_in_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            reason,
+        });
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            () = inner.reconnect_now.notified() => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// One connection, until it drops. Returns why.
+async fn run_connection<S: Store>(
+    inner: &Arc<Inner<S>>,
+    backoff: &mut Backoff,
+    shutdown: &mut watch::Receiver<bool>,
+) -> String {
+    let token = inner.session.token().await;
+    let opts = mqtt::options(&inner.broker, &inner.session, token.expose());
+    let (client, mut eventloop) = AsyncClient::new(opts, 256);
+    eventloop.network_options.set_connection_timeout(10);
+    if let Ok(mut m) = inner.mqtt.lock() {
+        *m = Some(client.clone());
+    }
+    loop {
+        let ev = tokio::select! {
+            ev = eventloop.poll() => ev,
+            () = inner.reconnect_now.notified() => return "reconnect requested".into(),
+            _ = shutdown.changed() => return "stopping".into(),
+        };
+        match ev {
+            Ok(MqttEvent::Incoming(Packet::ConnAck(_))) => {
+                backoff.reset();
+                inner.mqtt_connected.store(true, Ordering::SeqCst);
+                let mut topics_to_sub = mqtt::base_topics(&inner.session);
+                if let Ok(w) = inner.watched.lock() {
+                    topics_to_sub.extend(w.iter().filter_map(|c| inner.typing_topic(c)));
+                }
+                for t in topics_to_sub {
+                    if let Err(e) = client.subscribe(t, QoS::AtMostOnce).await {
+                        return format!("subscribe failed: {e}");
+                    }
+                }
+                let status = if inner.session.is_agent { 3 } else { 1 };
+                let _ = client
+                    .publish(
+                        topics::STATUS,
+                        QoS::AtMostOnce,
+                        false,
+                        topics::status_payload(
+                            &inner.session.user_key,
+                            inner.session.device_key().expose(),
+                            status,
+                        ),
+                    )
+                    .await;
+                tracing::info!(broker = %inner.broker.host, "real-time connected; catching up");
+                // Online once the catch-up from the cursors is done (the syncer sets it).
+                inner.request_sync(true, true);
+            }
+            Ok(MqttEvent::Incoming(Packet::Publish(p))) => {
+                inner.handle_publish(&p.topic, &p.payload).await;
+            }
+            Ok(_) => {}
+            Err(rumqttc::ConnectionError::ConnectionRefused(code)) => {
+                // Usually an expired or revoked token: refresh before the next attempt.
+                if let Err(e) = inner.rest.refresh_token(true).await {
+                    if !e.is_transient() {
+                        inner.set_state(ConnectionState::Error {
+                            message: e.to_app_error().message,
+                        });
+                        let _ = inner.shutdown.send(true);
+                    }
+                }
+                return format!("broker refused the connection ({code:?})");
+            }
+            Err(e) => return e.to_string(),
+        }
+    }
+}
+
+/// Catches up when asked, retrying with backoff while the server is unreachable.
+async fn syncer_loop<S: Store>(inner: Arc<Inner<S>>) {
+    let mut backoff = inner
+        .options
+        .lock()
+        .map(|o| o.reconnect.clone())
+        .unwrap_or_default();
+    let mut shutdown = inner.shutdown.subscribe();
+    loop {
+        tokio::select! {
+            () = inner.sync_wanted.notified() => {}
+            _ = shutdown.changed() => return,
+        }
+        loop {
+            let messages = inner.want_messages.swap(false, Ordering::SeqCst);
+            let groups = inner.want_groups.swap(false, Ordering::SeqCst);
+            if !messages && !groups {
+                break;
+            }
+            match inner.catch_up(messages, groups).await {
+                Ok(()) => {
+                    backoff.reset();
+                    if inner.mqtt_connected.load(Ordering::SeqCst)
+                        && !inner.want_messages.load(Ordering::SeqCst)
+                        && !inner.want_groups.load(Ordering::SeqCst)
+                    {
+                        inner.set_state(ConnectionState::Online);
+                        inner.outbox_wake.notify_one();
+                    }
+                }
+                Err(e) => {
+                    if messages {
+                        inner.want_messages.store(true, Ordering::SeqCst);
+                    }
+                    if groups {
+                        inner.want_groups.store(true, Ordering::SeqCst);
+                    }
+                    if !e.is_transient() && !matches!(e, ClientError::BadResponse(_)) {
+                        tracing::error!("catch-up failed: {e}");
+                        if matches!(e, ClientError::Unauthorized(_)) {
+                            inner.set_state(ConnectionState::Error {
+                                message: e.to_app_error().message,
+                            });
+                            return;
+                        }
+                    }
+                    let delay = backoff.next_delay();
+                    tracing::info!(?delay, "catch-up failed ({e}); retrying");
+                    tokio::select! {
+                        () = tokio::time::sleep(delay) => {}
+                        _ = shutdown.changed() => return,
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The send queue: in order, exactly once.
+async fn sender_loop<S: Store>(inner: Arc<Inner<S>>) {
+    let mut shutdown = inner.shutdown.subscribe();
+    let mut state = inner.state.subscribe();
+    let mut backoff = inner
+        .options
+        .lock()
+        .map(|o| o.send_retry.clone())
+        .unwrap_or_default();
+    loop {
+        if inner.stopping() {
+            return;
+        }
+        let wait = match send_due(&inner, &mut backoff).await {
+            Ok(w) => w,
+            Err(e) => {
+                tracing::warn!("send queue: {e}");
+                Some(Duration::from_secs(5))
+            }
+        };
+        let sleep = tokio::time::sleep(wait.unwrap_or(Duration::from_secs(3600)));
+        tokio::select! {
+            () = sleep => {}
+            () = inner.outbox_wake.notified() => {}
+            r = state.changed() => if r.is_err() { return },
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// Send what is due. Returns how long to wait before the next attempt (None: until woken).
+async fn send_due<S: Store>(
+    inner: &Arc<Inner<S>>,
+    backoff: &mut Backoff,
+) -> Result<Option<Duration>> {
+    if !matches!(*inner.state.borrow(), ConnectionState::Online) {
+        return Ok(None);
+    }
+    let items = inner.store.outbox(&inner.account.id).await?;
+    for item in items {
+        if item.failed {
+            continue;
+        }
+        let now = now_ms();
+        if item.next_attempt_at > now {
+            return Ok(Some(Duration::from_millis(
+                u64::try_from(item.next_attempt_at - now).unwrap_or(1000),
+            )));
+        }
+        match deliver(inner, &item).await {
+            Ok((key, created_at)) => {
+                backoff.reset();
+                inner
+                    .write(
+                        vec![Change::ConfirmSent {
+                            client_key: item.client_key.clone(),
+                            server_key: key,
+                            created_at,
+                        }],
+                        false,
+                        Vec::new(),
+                    )
+                    .await?;
+            }
+            Err(e) if e.is_transient() && item.attempts + 1 < SEND_MAX_ATTEMPTS => {
+                let delay = backoff.next_delay();
+                tracing::info!(client_key = %item.client_key, ?delay, "send failed, will retry: {e}");
+                inner
+                    .write(
+                        vec![Change::RecordAttempt {
+                            client_key: item.client_key.clone(),
+                            error: e.to_string(),
+                            next_attempt_at: now_ms()
+                                + i64::try_from(delay.as_millis()).unwrap_or(1000),
+                            failed: false,
+                        }],
+                        false,
+                        Vec::new(),
+                    )
+                    .await?;
+                // Keep the order: nothing after it goes first.
+                return Ok(Some(delay));
+            }
+            Err(e) => {
+                tracing::warn!(client_key = %item.client_key, "send failed for good: {e}");
+                inner
+                    .write(
+                        vec![Change::RecordAttempt {
+                            client_key: item.client_key.clone(),
+                            error: e.to_app_error().message,
+                            next_attempt_at: now_ms(),
+                            failed: true,
+                        }],
+                        false,
+                        Vec::new(),
+                    )
+                    .await?;
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Send one queued message. After an attempt whose outcome is unknown, look on the server
+/// first: if the message is there (found by its client key), it is not sent again.
+async fn deliver<S: Store>(inner: &Arc<Inner<S>>, item: &OutboxItem) -> Result<(String, i64)> {
+    let group_id = group_id_of(&item.conversation_id);
+    if item.attempts > 0 {
+        if let Some(g) = group_id {
+            let page = inner
+                .rest
+                .message_list_since(g, item.created_at - 10 * 60 * 1000, 100)
+                .await?;
+            if let Some(found) = page.message.iter().find(|m| {
+                m.metadata.get(keys::CLIENT_KEY).map(String::as_str) == Some(&item.client_key)
+            }) {
+                if let Some(k) = &found.key {
+                    tracing::info!(client_key = %item.client_key, "already on the server; not sent again");
+                    return Ok((k.clone(), found.created_at_time));
+                }
+            }
+        }
+    }
+    let to = item.conversation_id.strip_prefix("u:").map(str::to_owned);
+    let wire = WireMessage {
+        group_id,
+        client_group_id: None,
+        to: to.clone(),
+        contact_ids: to,
+        message: Some(item.text.clone()),
+        content_type: item.content_type,
+        kind: 5,
+        source: 1,
+        metadata: item.metadata.clone(),
+        file_meta: item
+            .file_meta_json
+            .as_deref()
+            .and_then(|j| serde_json::from_str(j).ok()),
+        device_key: None,
+        ..WireMessage::default()
+    };
+    let r = inner.rest.send_message(&wire).await?;
+    let key = r
+        .message_key
+        .ok_or_else(|| ClientError::BadResponse("send: no messageKey".into()))?;
+    Ok((key, r.created_at))
+}
+
+/// A wall-clock jump much larger than the time slept means the machine slept: reconnect and
+/// catch up at once instead of waiting for keep-alive to notice.
+async fn wake_detector<S: Store>(inner: Arc<Inner<S>>) {
+    const TICK: Duration = Duration::from_secs(10);
+    let mut shutdown = inner.shutdown.subscribe();
+    loop {
+        let wall_before = SystemTime::now();
+        let mono_before = Instant::now();
+        tokio::select! {
+            () = tokio::time::sleep(TICK) => {}
+            _ = shutdown.changed() => return,
+        }
+        let wall = SystemTime::now()
+            .duration_since(wall_before)
+            .unwrap_or_default();
+        let mono = mono_before.elapsed();
+        if wall > mono + Duration::from_secs(30) {
+            tracing::info!(
+                ?wall,
+                ?mono,
+                "woke from sleep: reconnecting and catching up"
+            );
+            inner.reconnect_now.notify_one();
+            inner.request_sync(true, true);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! Client errors the UI can tell apart, mapped to `AppError {code, message}`.
+
+use parley_core::{AppError, ErrorCode, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientError {
+    /// No answer: DNS, refused, reset, timeout, TLS. Retrying later may work.
+    #[error("cannot reach {host}: {detail}")]
+    Network { host: String, detail: String },
+    /// Wrong user id or password.
+    #[error("the server rejected the credentials")]
+    InvalidCredentials,
+    /// The application key is unknown to the server.
+    #[error("the server does not know application key {0}")]
+    UnknownApplication(String),
+    /// The session is no longer valid (and refreshing it failed).
+    #[error("the session has expired: {0}")]
+    Unauthorized(String),
+    /// The platform's `errorResponse` (e.g. AL-G-01 group not found).
+    #[error("{description} ({code})")]
+    Platform { code: String, description: String },
+    /// An HTTP error without the platform's envelope.
+    #[error("server error {status}: {body}")]
+    Http { status: u16, body: String },
+    /// A body Parley could not decode.
+    #[error("unexpected answer from the server: {0}")]
+    BadResponse(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("keyring: {0}")]
+    Keyring(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl ClientError {
+    /// Worth retrying (network trouble or a 5xx).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Network { .. } => true,
+            Self::Http { status, .. } => *status >= 500 || *status == 429 || *status == 408,
+            _ => false,
+        }
+    }
+
+    pub fn to_app_error(&self) -> AppError {
+        let code = match self {
+            Self::Network { .. } => ErrorCode::Unreachable,
+            Self::InvalidCredentials | Self::Unauthorized(_) => ErrorCode::Unauthorized,
+            Self::UnknownApplication(_) => ErrorCode::UnknownApplication,
+            Self::Platform { .. } | Self::Http { .. } | Self::BadResponse(_) => {
+                ErrorCode::BadResponse
+            }
+            Self::Store(_) => ErrorCode::Storage,
+            Self::Keyring(_) => ErrorCode::Keyring,
+            Self::Invalid(_) => ErrorCode::InvalidInput,
+        };
+        let message = match self {
+            Self::Network { host, .. } => format!(
+                "Can't reach {host}. Check your connection; Parley keeps working offline and retries."
+            ),
+            Self::InvalidCredentials => "Wrong user id or password.".to_owned(),
+            Self::UnknownApplication(k) => {
+                format!("The server does not know the application key \"{k}\".")
+            }
+            Self::Unauthorized(_) => "Your session has expired. Sign in again.".to_owned(),
+            Self::Store(StoreError::DiskFull(_)) => {
+                "The disk is full: Parley cannot save new messages until space is freed.".to_owned()
+            }
+            other => other.to_string(),
+        };
+        AppError::new(code, message)
+    }
+}
+
+impl From<ClientError> for AppError {
+    fn from(e: ClientError) -> Self {
+        e.to_app_error()
+    }
+}
+
+pub type Result<T> = std::result::Result<T, ClientError>;

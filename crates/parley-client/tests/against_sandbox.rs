@@ -1,0 +1,451 @@
+//! The client core against the sandbox: sign-in, first sync, real-time, replies, the send
+//! queue offline, reconnect catch-up, token refresh, hostile envelopes, typing.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use parley_client::{sign_in, ClientError, ClientEvent, MemorySecrets, SecretKind, SecretStore};
+use parley_core::model::{
+    ConnectionState, ConversationStatus, DeliveryState, InboxSort, InboxView,
+};
+use parley_core::store::{InboxQuery, Store};
+use parley_core::SignInRole;
+use parley_sandbox::SeedConfig;
+
+fn all_open() -> InboxQuery {
+    InboxQuery {
+        view: InboxView::All,
+        sort: InboxSort::Newest,
+        offset: 0,
+        limit: 500,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_agent_sign_in_keeps_secrets_out_of_the_cache() {
+    let sb = sandbox(SeedConfig::Demo).await;
+    let a = agent(&sb, sb.http_url(), sb.mqtt_url()).await;
+    let acc = a.client.account().clone();
+    assert_eq!(acc.user_id, a.user_id);
+    assert!(acc.is_agent);
+    for kind in [
+        SecretKind::DeviceKey,
+        SecretKind::AuthToken,
+        SecretKind::Password,
+    ] {
+        assert!(
+            a.secrets.get(&acc.id, kind).unwrap().is_some(),
+            "{kind:?} kept"
+        );
+    }
+    a.client.wait_online(Duration::from_secs(20)).await.unwrap();
+    // Nothing secret in the SQLite cache.
+    let db: Vec<(String,)> = sqlx::query_as("SELECT group_concat(endpoints) FROM accounts")
+        .fetch_all(a.store.pool())
+        .await
+        .unwrap();
+    let blob = format!("{db:?}");
+    for kind in [
+        SecretKind::DeviceKey,
+        SecretKind::AuthToken,
+        SecretKind::Password,
+    ] {
+        let s = a.secrets.get(&acc.id, kind).unwrap().unwrap();
+        assert!(!blob.contains(s.expose()));
+    }
+    a.client.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_sign_in_errors_are_told_apart() {
+    let sb = sandbox(SeedConfig::Demo).await;
+    let creds = sb.ready_info().agents[0].clone();
+    let http = parley_client::http::http_client().unwrap();
+    let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecrets::default());
+
+    let wrong = form(
+        sb.http_url(),
+        sb.mqtt_url(),
+        sb.application_id(),
+        &creds.user_id,
+        "not-it",
+        SignInRole::Agent,
+    )
+    .validate()
+    .unwrap();
+    let e = sign_in(&http, &wrong, secrets.clone()).await.err().unwrap();
+    assert_eq!(e, ClientError::InvalidCredentials);
+
+    let unknown_app = form(
+        sb.http_url(),
+        sb.mqtt_url(),
+        "no-such-app",
+        &creds.user_id,
+        &creds.password,
+        SignInRole::AppUser,
+    )
+    .validate()
+    .unwrap();
+    let e = sign_in(&http, &unknown_app, secrets.clone())
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(e, ClientError::UnknownApplication(_)), "{e:?}");
+
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let nowhere = form(
+        &format!("http://127.0.0.1:{port}"),
+        sb.mqtt_url(),
+        sb.application_id(),
+        &creds.user_id,
+        &creds.password,
+        SignInRole::Agent,
+    )
+    .validate()
+    .unwrap();
+    let e = sign_in(&http, &nowhere, secrets).await.err().unwrap();
+    assert!(matches!(e, ClientError::Network { .. }), "{e:?}");
+    assert!(e.to_app_error().message.contains("Can't reach"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_first_sync_fills_inbox_and_counts_from_demo_data() {
+    let sb = sandbox(SeedConfig::Demo).await;
+    let a = agent(&sb, sb.http_url(), sb.mqtt_url()).await;
+    a.client.wait_online(Duration::from_secs(30)).await.unwrap();
+    let counts = a.client.counts().await.unwrap();
+    assert!(counts.all > 20, "open conversations cached: {counts:?}");
+    assert!(counts.closed > 0, "closed conversations cached: {counts:?}");
+    assert!(counts.assigned_to_me > 0, "{counts:?}");
+    let rows = a.client.inbox(all_open()).await.unwrap();
+    assert_eq!(rows.len() as i64, counts.all.min(500));
+    assert!(rows
+        .windows(2)
+        .all(|w| w[0].last_activity_at >= w[1].last_activity_at));
+    assert!(rows.iter().any(|c| c.last_message_preview.is_some()));
+    // A conversation's history loads from the server when the cache has little.
+    let first = &rows[0];
+    let tl = a.client.timeline(&first.id, None, 50).await.unwrap();
+    assert!(!tl.is_empty());
+    a.client.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_customer_message_arrives_live_and_reply_reaches_sandbox_once() {
+    let sb = sandbox(SeedConfig::Demo).await;
+    let mut a = agent(&sb, sb.http_url(), sb.mqtt_url()).await;
+    a.client.wait_online(Duration::from_secs(30)).await.unwrap();
+    let cust = sb.ready_info().customers[0].clone();
+    let customer = Customer::sign_in(&sb, &cust.user_id, Some(&cust.password)).await;
+    let group = customer
+        .start_conversation("Parcel never arrived", &a.user_id)
+        .await;
+    let conv_id = format!("g:{group}");
+    let started = std::time::Instant::now();
+    customer.send(group, "Hello, my parcel never arrived").await;
+
+    // Live: the message is in the cache and a notification intent names the customer.
+    let mut notified = false;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while tokio::time::Instant::now() < deadline && !notified {
+        if let Ok(Ok(ClientEvent::Notify(n))) =
+            tokio::time::timeout(Duration::from_millis(200), a.events.recv()).await
+        {
+            notified = n.conversation_id == conv_id;
+        }
+    }
+    assert!(notified, "a notification intent for the new message");
+    let tl = a.client.timeline(&conv_id, None, 50).await.unwrap();
+    assert!(tl
+        .iter()
+        .any(|m| m.text == "Hello, my parcel never arrived"));
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "arrived in {:?}",
+        started.elapsed()
+    );
+
+    // Reply: queued at once, then sent exactly once.
+    let key = a
+        .client
+        .send_text(
+            &conv_id,
+            "Sorry about that! Checking now.",
+            0,
+            Default::default(),
+        )
+        .await
+        .unwrap();
+    let echo = a
+        .store
+        .message(&a.client.account().id, &key)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(echo.state, DeliveryState::Queued);
+    eventually(10, "the reply confirmed", || async {
+        a.client.outbox().await.unwrap().is_empty()
+    })
+    .await;
+    let thread = customer.thread(group).await;
+    let copies = thread
+        .iter()
+        .filter(|(t, _)| t == "Sorry about that! Checking now.")
+        .count();
+    assert_eq!(copies, 1);
+    let tl = a.client.timeline(&conv_id, None, 50).await.unwrap();
+    let mine: Vec<_> = tl
+        .iter()
+        .filter(|m| m.text == "Sorry about that! Checking now.")
+        .collect();
+    assert_eq!(mine.len(), 1, "one copy in the timeline: {tl:#?}");
+    assert!(mine[0].state >= DeliveryState::Sent);
+
+    // Resolve: the sandbox status is 2 and the conversation moves to closed.
+    a.client
+        .set_status(&conv_id, ConversationStatus::Resolved)
+        .await
+        .unwrap();
+    let c = a.client.conversation(&conv_id).await.unwrap().unwrap();
+    assert_eq!(c.status, ConversationStatus::Resolved);
+    let info = a.client.rest().group_info(group).await.unwrap();
+    assert_eq!(
+        info.metadata.get("CONVERSATION_STATUS").map(String::as_str),
+        Some("2")
+    );
+    a.client.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_replies_written_offline_are_sent_once_in_order_after_reconnect() {
+    let sb = sandbox(SeedConfig::Demo).await;
+    let http_proxy = Proxy::start(sb.http_addr()).await;
+    let (mh, mp) = sb.mqtt_addr();
+    let mqtt_proxy = Proxy::start(format!("{mh}:{mp}").parse().unwrap()).await;
+    let (http_url, mqtt_url) = proxied_urls(&http_proxy, &mqtt_proxy);
+    let a = agent(&sb, &http_url, &mqtt_url).await;
+    a.client.wait_online(Duration::from_secs(30)).await.unwrap();
+    let cust = sb.ready_info().customers[1].clone();
+    let customer = Customer::sign_in(&sb, &cust.user_id, Some(&cust.password)).await;
+    let group = customer
+        .start_conversation("Offline replies", &a.user_id)
+        .await;
+    let conv_id = format!("g:{group}");
+
+    http_proxy.cut();
+    mqtt_proxy.cut();
+    eventually(10, "offline", || async {
+        matches!(
+            *a.client.connection().borrow(),
+            ConnectionState::Offline { .. }
+        )
+    })
+    .await;
+    for i in 0..100 {
+        a.client
+            .send_text(
+                &conv_id,
+                &format!("offline reply {i:03}"),
+                0,
+                Default::default(),
+            )
+            .await
+            .unwrap();
+    }
+    assert_eq!(a.client.outbox().await.unwrap().len(), 100);
+    http_proxy.restore();
+    mqtt_proxy.restore();
+    eventually(60, "the queue drained", || async {
+        a.client.outbox().await.unwrap().is_empty()
+    })
+    .await;
+    let thread = customer.thread(group).await;
+    let sent: Vec<&str> = thread
+        .iter()
+        .map(|(t, _)| t.as_str())
+        .filter(|t| t.starts_with("offline reply"))
+        .collect();
+    let expected: Vec<String> = (0..100).map(|i| format!("offline reply {i:03}")).collect();
+    assert_eq!(sent, expected, "all 100, once each, in order");
+    a.client.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_reconnect_fills_gap_from_cursor() {
+    let sb = sandbox(SeedConfig::Demo).await;
+    let http_proxy = Proxy::start(sb.http_addr()).await;
+    let (mh, mp) = sb.mqtt_addr();
+    let mqtt_proxy = Proxy::start(format!("{mh}:{mp}").parse().unwrap()).await;
+    let (http_url, mqtt_url) = proxied_urls(&http_proxy, &mqtt_proxy);
+    let a = agent(&sb, &http_url, &mqtt_url).await;
+    a.client.wait_online(Duration::from_secs(30)).await.unwrap();
+    let cust = sb.ready_info().customers[2].clone();
+    let customer = Customer::sign_in(&sb, &cust.user_id, Some(&cust.password)).await;
+    let group = customer
+        .start_conversation("While you were away", &a.user_id)
+        .await;
+    let conv_id = format!("g:{group}");
+
+    http_proxy.cut();
+    mqtt_proxy.cut();
+    for i in 0..200 {
+        customer.send(group, &format!("gap message {i:03}")).await;
+    }
+    http_proxy.restore();
+    mqtt_proxy.restore();
+    a.client.wait_online(Duration::from_secs(30)).await.unwrap();
+    eventually(20, "all 200 cached", || async {
+        let tl = a
+            .client
+            .store()
+            .timeline(&a.client.account().id, &conv_id, None, 1000)
+            .await
+            .unwrap();
+        tl.iter()
+            .filter(|m| m.text.starts_with("gap message"))
+            .count()
+            >= 200
+    })
+    .await;
+    let tl = a
+        .store
+        .timeline(&a.client.account().id, &conv_id, None, 1000)
+        .await
+        .unwrap();
+    let texts: Vec<&str> = tl
+        .iter()
+        .map(|m| m.text.as_str())
+        .filter(|t| t.starts_with("gap"))
+        .collect();
+    let expected: Vec<String> = (0..200).map(|i| format!("gap message {i:03}")).collect();
+    assert_eq!(texts, expected, "each exactly once, in order");
+    a.client.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_expired_token_is_refreshed_without_the_user_noticing() {
+    let sb = sandbox(SeedConfig::Demo).await;
+    let a = agent(&sb, sb.http_url(), sb.mqtt_url()).await;
+    a.client.wait_online(Duration::from_secs(30)).await.unwrap();
+    let acc = a.client.account().clone();
+    // Replace the session's token with one that expired an hour ago.
+    let expired = sb.mint_token(
+        &acc.user_id,
+        parley_client::http::now_ms() - 3 * 3600 * 1000,
+        60,
+    );
+    let session = parley_client::Session::new(
+        acc.id.clone(),
+        acc.app_key.clone(),
+        acc.user_id.clone(),
+        acc.user_key.clone(),
+        true,
+        a.secrets
+            .get(&acc.id, SecretKind::DeviceKey)
+            .unwrap()
+            .unwrap(),
+        parley_core::Secret::new(expired.clone()),
+        None,
+        a.secrets.clone(),
+    );
+    let rest = parley_client::http::RestClient::new(
+        parley_client::http::http_client().unwrap(),
+        acc.endpoints.clone(),
+        Arc::new(session),
+    );
+    let feed = rest
+        .message_sync(0)
+        .await
+        .expect("the call works after a silent refresh");
+    let _ = feed;
+    let fresh = rest.session.token().await;
+    assert_ne!(fresh.expose(), expired);
+    assert_eq!(
+        a.secrets
+            .get(&acc.id, SecretKind::AuthToken)
+            .unwrap()
+            .unwrap()
+            .expose(),
+        fresh.expose()
+    );
+    a.client.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_malformed_envelopes_are_skipped_and_typing_is_relayed() {
+    let sb = sandbox(SeedConfig::Demo).await;
+    let mut a = agent(&sb, sb.http_url(), sb.mqtt_url()).await;
+    a.client.wait_online(Duration::from_secs(30)).await.unwrap();
+    let acc = a.client.account().clone();
+    let cust = sb.ready_info().customers[3].clone();
+    let customer = Customer::sign_in(&sb, &cust.user_id, Some(&cust.password)).await;
+    let group = customer.start_conversation("Hostile", &a.user_id).await;
+    let conv_id = format!("g:{group}");
+    a.client.watch_typing(&conv_id).await;
+
+    // A raw MQTT client with the SDK's CONNECT settings publishes junk to the agent's topic.
+    let token = sb.mint_token(&cust.user_id, parley_client::http::now_ms(), 60);
+    let (host, port) = sb.mqtt_addr();
+    let mut opts = rumqttc::MqttOptions::new(format!("{}-raw", cust.user_id), host, port);
+    opts.set_credentials(sb.application_id(), token);
+    let (raw, mut el) = rumqttc::AsyncClient::new(opts, 16);
+    tokio::spawn(async move { while el.poll().await.is_ok() {} });
+    for junk in [
+        &b"not json"[..],
+        b"{\"type\":\"APPLOZIC_04\",\"message\":{}}",
+        b"{\"type\":\"APPLOZIC_99\",\"message\":\"x\"}",
+        &[0xff, 0xfe, 0x00][..],
+    ] {
+        raw.publish(
+            acc.user_key.clone(),
+            rumqttc::QoS::AtMostOnce,
+            false,
+            junk.to_vec(),
+        )
+        .await
+        .unwrap();
+    }
+    raw.publish(
+        format!("typing-{}-{group}", sb.application_id()),
+        rumqttc::QoS::AtMostOnce,
+        false,
+        format!("{},{},1", sb.application_id(), cust.user_id),
+    )
+    .await
+    .unwrap();
+    let mut saw_typing = false;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while tokio::time::Instant::now() < deadline && !saw_typing {
+        if let Ok(Ok(ClientEvent::Typing {
+            conversation_id,
+            user_id,
+            typing,
+        })) = tokio::time::timeout(Duration::from_millis(200), a.events.recv()).await
+        {
+            saw_typing = conversation_id == conv_id && user_id == cust.user_id && typing;
+        }
+    }
+    assert!(saw_typing, "typing relayed");
+    // Still online, still ingesting.
+    customer.send(group, "after the junk").await;
+    eventually(5, "message after junk", || async {
+        a.client
+            .store()
+            .timeline(&acc.id, &conv_id, None, 50)
+            .await
+            .unwrap()
+            .iter()
+            .any(|m| m.text == "after the junk")
+    })
+    .await;
+    assert_eq!(*a.client.connection().borrow(), ConnectionState::Online);
+    a.client.stop().await;
+}

@@ -1,0 +1,322 @@
+//! Test harness: a sandbox in-process, a controllable loopback proxy in front of it (to cut
+//! the link), an agent signed in through the real sign-in code, and a "customer" speaking
+//! the platform's REST API like the web widget would.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use parley_client::{sign_in, Client, ClientEvent, ClientOptions, MemorySecrets, SecretStore};
+use parley_core::store::Store;
+use parley_core::{Secret, ServerChoice, ServerPreset, SignInForm, SignInRole};
+use parley_sandbox::{Sandbox, SandboxConfig, SeedConfig};
+use parley_store::SqliteStore;
+use serde_json::{json, Value};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::broadcast;
+
+pub fn init_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn,parley_client=info".into()),
+        )
+        .with_test_writer()
+        .try_init();
+}
+
+pub async fn sandbox(seed: SeedConfig) -> Sandbox {
+    init_logs();
+    let mut cfg = SandboxConfig::for_tests();
+    cfg.seed = seed;
+    Sandbox::start(cfg).await.expect("sandbox starts")
+}
+
+/// A TCP proxy on loopback that the test can cut and restore. Cutting closes every open
+/// connection and refuses new ones (accepted, then closed at once).
+pub struct Proxy {
+    pub addr: SocketAddr,
+    up: Arc<AtomicBool>,
+    generation: Arc<tokio::sync::watch::Sender<u64>>,
+}
+
+impl Proxy {
+    pub async fn start(target: SocketAddr) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let up = Arc::new(AtomicBool::new(true));
+        let (gen_tx, _) = tokio::sync::watch::channel(0u64);
+        let generation = Arc::new(gen_tx);
+        let (up2, gen2) = (up.clone(), generation.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    return;
+                };
+                if !up2.load(Ordering::SeqCst) {
+                    drop(inbound);
+                    continue;
+                }
+                let mut cut = gen2.subscribe();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = TcpStream::connect(target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = cut.changed() => {}
+                    }
+                });
+            }
+        });
+        Self {
+            addr,
+            up,
+            generation,
+        }
+    }
+
+    pub fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        self.generation.send_modify(|g| *g += 1);
+    }
+
+    pub fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+pub struct Agent {
+    pub client: Client<SqliteStore>,
+    pub store: Arc<SqliteStore>,
+    pub secrets: Arc<MemorySecrets>,
+    pub events: broadcast::Receiver<ClientEvent>,
+    pub user_id: String,
+    pub password: String,
+}
+
+pub fn fast_options() -> ClientOptions {
+    let mut o = ClientOptions::default();
+    o.reconnect.base_ms = 100;
+    o.reconnect.max_ms = 1_000;
+    o.send_retry.base_ms = 100;
+    o.send_retry.max_ms = 1_000;
+    o
+}
+
+pub fn form(
+    http: &str,
+    mqtt: &str,
+    app_key: &str,
+    user: &str,
+    password: &str,
+    role: SignInRole,
+) -> SignInForm {
+    SignInForm {
+        server: ServerChoice {
+            preset: ServerPreset::Custom,
+            custom_url: Some(http.to_owned()),
+            custom_broker: Some(mqtt.to_owned()),
+        },
+        role,
+        app_key: app_key.to_owned(),
+        user_id: user.to_owned(),
+        password: serde_json::from_value::<Secret>(json!(password)).unwrap(),
+    }
+}
+
+/// Sign in the first demo agent through `http`/`mqtt` (the sandbox or a proxy) and start
+/// the client services on a temporary SQLite cache.
+pub async fn agent(sb: &Sandbox, http: &str, mqtt: &str) -> Agent {
+    let creds = sb.ready_info().agents[0].clone();
+    agent_as(sb, http, mqtt, &creds.user_id, &creds.password).await
+}
+
+pub async fn agent_as(sb: &Sandbox, http: &str, mqtt: &str, user: &str, password: &str) -> Agent {
+    let secrets = Arc::new(MemorySecrets::default());
+    let valid = form(
+        http,
+        mqtt,
+        sb.application_id(),
+        user,
+        password,
+        SignInRole::Agent,
+    )
+    .validate()
+    .expect("valid form");
+    let http_client = parley_client::http::http_client().unwrap();
+    let signed = sign_in(
+        &http_client,
+        &valid,
+        secrets.clone() as Arc<dyn SecretStore>,
+    )
+    .await
+    .expect("agent signs in");
+    let store = Arc::new(SqliteStore::open_temporary().await.unwrap());
+    store.save_account(&signed.account).await.unwrap();
+    let client = Client::start(
+        signed.account,
+        signed.session,
+        store.clone(),
+        http_client,
+        fast_options(),
+    )
+    .expect("client starts");
+    let events = client.subscribe();
+    Agent {
+        client,
+        store,
+        secrets,
+        events,
+        user_id: user.to_owned(),
+        password: password.to_owned(),
+    }
+}
+
+pub fn proxied_urls(http: &Proxy, mqtt: &Proxy) -> (String, String) {
+    (
+        format!("http://{}", http.addr),
+        format!("tcp://{}", mqtt.addr),
+    )
+}
+
+/// A customer using the platform's REST API directly (like the web widget).
+pub struct Customer {
+    pub user_id: String,
+    http: reqwest::Client,
+    base: String,
+    app: String,
+    token: String,
+}
+
+impl Customer {
+    pub async fn sign_in(sb: &Sandbox, user_id: &str, password: Option<&str>) -> Self {
+        let http = reqwest::Client::new();
+        let mut body =
+            json!({"userId": user_id, "applicationId": sb.application_id(), "deviceType": 4});
+        if let Some(p) = password {
+            body["password"] = json!(p);
+        }
+        let r: Value = http
+            .post(format!("{}/rest/ws/register/client", sb.http_url()))
+            .header("Application-Key", sb.application_id())
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = r["authToken"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no token: {r}"))
+            .to_owned();
+        Self {
+            user_id: user_id.to_owned(),
+            http,
+            base: sb.http_url().to_owned(),
+            app: sb.application_id().to_owned(),
+            token,
+        }
+    }
+
+    pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("Application-Key", &self.app)
+            .header("X-Authorization", &self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        assert!(status.is_success(), "{path}: {status} {text}");
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    }
+
+    /// A new support conversation assigned to `agent` (routing skipped). Returns the group id.
+    pub async fn start_conversation(&self, title: &str, agent: &str) -> i64 {
+        let r = self
+            .call(
+                reqwest::Method::POST,
+                "/rest/ws/group/conversation",
+                Some(json!({
+                    "groupName": title,
+                    "groupMemberList": [agent],
+                    "metadata": {"SKIP_ROUTING": "true", "CONVERSATION_ASSIGNEE": agent},
+                })),
+            )
+            .await;
+        let resp = if r.get("response").is_some() {
+            &r["response"]
+        } else {
+            &r
+        };
+        resp["id"]
+            .as_i64()
+            .or_else(|| resp["groupId"].as_i64())
+            .or_else(|| resp.as_i64())
+            .unwrap_or_else(|| panic!("no group id in {r}"))
+    }
+
+    pub async fn send(&self, group_id: i64, text: &str) -> String {
+        let r = self
+            .call(
+                reqwest::Method::POST,
+                "/rest/ws/message/send",
+                Some(json!({"groupId": group_id, "message": text, "contentType": 0, "type": 5, "source": 1})),
+            )
+            .await;
+        let r = if r.get("response").is_some() {
+            r["response"].clone()
+        } else {
+            r
+        };
+        r["messageKey"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no key in {r}"))
+            .to_owned()
+    }
+
+    /// Texts of the conversation as the server has them, oldest first.
+    pub async fn thread(&self, group_id: i64) -> Vec<(String, Value)> {
+        let r = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/rest/ws/message/list?groupId={group_id}&pageSize=200"),
+                None,
+            )
+            .await;
+        let mut v: Vec<(String, Value)> = r["message"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| (m["message"].as_str().unwrap_or_default().to_owned(), m))
+            .collect();
+        v.reverse();
+        v
+    }
+}
+
+/// Wait until `cond` holds, polling; panics with `what` after `secs`.
+pub async fn eventually<F, Fut>(secs: u64, what: &str, mut cond: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        if cond().await {
+            return;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("timed out after {secs}s waiting for: {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
