@@ -406,8 +406,12 @@ fn rust_tests() -> Result<()> {
         eprintln!("xtask: cargo-nextest not found, using cargo test");
         "cargo test --workspace --no-fail-fast"
     };
+    // The keyring daemon keeps its files in a throw-away directory: a fresh, unlocked "login"
+    // collection every run, and the person's own keyrings are never touched.
     let script = format!(
-        "echo -n parley-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; exec {runner}"
+        "keyrings=$(mktemp -d) && \
+         echo -n parley-test | XDG_DATA_HOME=\"$keyrings\" gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; \
+         PARLEY_REQUIRE_KEYRING=1 {runner}; rc=$?; rm -rf \"$keyrings\"; exit $rc"
     );
     proc::run(
         Command::new("dbus-run-session")
