@@ -3,7 +3,25 @@
 //! (`capabilities/main-window.json`).
 
 /// Every command the UI may call. Keep in sync with `commands::COMMANDS` (a test checks).
-const COMMANDS: &[&str] = &["app_info", "check_sign_in", "ui_ready"];
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "check_sign_in",
+    "ui_ready",
+    "sign_in",
+    "accounts",
+    "sign_out",
+    "inbox",
+    "open_conversation",
+    "older_messages",
+    "send_message",
+    "set_draft",
+    "set_status",
+    "assign",
+    "search",
+    "set_typing",
+    "close_conversation",
+    "open_external",
+];
 
 fn main() {
     tauri_build::try_build(

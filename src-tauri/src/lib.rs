@@ -3,6 +3,8 @@
 
 pub mod commands;
 mod logging;
+mod notifications;
+pub mod shell;
 mod window_state;
 
 use std::time::Instant;
@@ -15,10 +17,30 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new()
         // One TypeScript type per Rust type (our IPC types serialize and deserialize alike).
         .disable_serde_phases()
+        // Times are milliseconds since 1970 and ids are small: both fit a JS number.
+        .dangerously_cast_bigints_to_number()
         .commands(tauri_specta::collect_commands![
             commands::app_info,
             commands::check_sign_in,
             commands::ui_ready,
+            commands::sign_in,
+            commands::accounts,
+            commands::sign_out,
+            commands::inbox,
+            commands::open_conversation,
+            commands::older_messages,
+            commands::send_message,
+            commands::set_draft,
+            commands::set_status,
+            commands::assign,
+            commands::search,
+            commands::set_typing,
+            commands::close_conversation,
+            commands::open_external,
+        ])
+        .events(tauri_specta::collect_events![
+            shell::UiBatch,
+            shell::OpenConversation
         ])
 }
 
@@ -65,6 +87,8 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(logging::plugin())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_opener::init())
         .invoke_handler(specta.invoke_handler())
         .on_window_event(window_state::on_window_event)
         .setup(move |app| {
@@ -82,6 +106,16 @@ pub fn run() {
                     .unwrap_or_default()
             );
             app.manage(launch);
+            // The cache opens before the first command can run; accounts resume in the
+            // background (the UI shows the cached inbox meanwhile).
+            let handle = app.handle().clone();
+            let shell = tauri::async_runtime::block_on(shell::Shell::open(&handle))
+                .map_err(|e| e.message)?;
+            app.manage(shell);
+            tauri::async_runtime::spawn(async move {
+                let shell = handle.state::<shell::Shell>();
+                shell.resume_accounts(&handle).await;
+            });
             Ok(())
         })
         .run(tauri::generate_context!());

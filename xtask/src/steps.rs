@@ -241,6 +241,13 @@ fn start_sandbox() -> Result<Option<Background>> {
             .arg(&data)
             .stdout(Stdio::piped()),
     )?;
+    let ready = read_ready_line(&mut sandbox)?;
+    print_sign_in_help(&ready, &data);
+    Ok(Some(sandbox))
+}
+
+/// The sandbox prints one JSON line on stdout when it is ready.
+fn read_ready_line(sandbox: &mut Background) -> Result<serde_json::Value> {
     let stdout = sandbox
         .child()
         .stdout
@@ -255,8 +262,7 @@ fn start_sandbox() -> Result<Option<Background>> {
     if ready["ready"] != serde_json::Value::Bool(true) {
         return Err(format!("the sandbox did not report ready: {line}"));
     }
-    print_sign_in_help(&ready, &data);
-    Ok(Some(sandbox))
+    Ok(ready)
 }
 
 fn sandbox_data_dir() -> Result<PathBuf> {
@@ -338,7 +344,7 @@ fn test_steps(t: &mut Timer, opts: &TestOpts) -> Result<()> {
     )?;
     t.step("Rust tests (nextest, incl. bindings check)", rust_tests)?;
     if opts.e2e {
-        t.step("build app binaries", || build_binaries(false))?;
+        t.step("build app binaries", || build_binaries(true))?;
         t.step("end-to-end tests (tauri-driver, Xvfb)", e2e)?;
     }
     Ok(())
@@ -411,7 +417,7 @@ fn rust_tests() -> Result<()> {
     let script = format!(
         "keyrings=$(mktemp -d) && \
          echo -n parley-test | XDG_DATA_HOME=\"$keyrings\" gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; \
-         PARLEY_REQUIRE_KEYRING=1 {runner}; rc=$?; rm -rf \"$keyrings\"; exit $rc"
+         PARLEY_REQUIRE_KEYRING=1 PARLEY_REQUIRE_MOSQUITTO=1 {runner}; rc=$?; rm -rf \"$keyrings\"; exit $rc"
     );
     proc::run(
         Command::new("dbus-run-session")
@@ -424,7 +430,7 @@ pub fn e2e_only() -> Result<()> {
     let mut t = Timer::new();
     let r = t
         .step("UI build", build_ui)
-        .and_then(|()| t.step("build app binaries", || build_binaries(false)))
+        .and_then(|()| t.step("build app binaries", || build_binaries(true)))
         .and_then(|()| t.step("end-to-end tests (tauri-driver, Xvfb)", e2e));
     t.summary();
     r
@@ -449,6 +455,61 @@ fn e2e() -> Result<()> {
             .env("XDG_CACHE_HOME", scratch.join("cache"));
         app_env(cmd);
     };
+    // A notification daemon on the test bus, and a recording of every Notify call.
+    let notify_log = scratch.join("notify.log");
+    let _monitor = Background::spawn(
+        "dbus-monitor",
+        Command::new("dbus-monitor")
+            .arg("type='method_call',interface='org.freedesktop.Notifications',member='Notify'")
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .stdout(
+                std::fs::File::create(&notify_log)
+                    .map_err(|e| format!("{}: {e}", notify_log.display()))?,
+            )
+            .stderr(Stdio::null()),
+    )?;
+    let _daemon = Background::spawn(
+        "dunst",
+        Command::new("dunst")
+            .env("DISPLAY", &display.display)
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    )?;
+    proc::wait_until("the notification daemon", Duration::from_secs(10), || {
+        Command::new("dbus-send")
+            .args([
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.DBus",
+                "/",
+                "org.freedesktop.DBus.NameHasOwner",
+                "string:org.freedesktop.Notifications",
+            ])
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"))
+            .unwrap_or(false)
+    })?;
+
+    // The sandbox with demo data on free ports; the tests read its ready line.
+    let mut sandbox = Background::spawn(
+        "parley-sandbox",
+        Command::new(bin("parley-sandbox")?)
+            .args([
+                "--memory",
+                "--seed",
+                "demo",
+                "--http",
+                "127.0.0.1:0",
+                "--mqtt",
+                "127.0.0.1:0",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null()),
+    )?;
+    let ready = read_ready_line(&mut sandbox)?;
+
     let mut cmd = Command::new(&driver);
     cmd.args([
         "--port",
@@ -456,7 +517,9 @@ fn e2e() -> Result<()> {
         "--native-port",
         &native_port.to_string(),
     ])
-    .stdout(Stdio::null());
+    .stdout(Stdio::null())
+    // No keyring daemon on the test bus: the app keeps secrets in memory here.
+    .env("PARLEY_SECRETS", "memory");
     env(&mut cmd);
     let mut driver_proc = Background::spawn("tauri-driver", &mut cmd)?;
     proc::wait_until("tauri-driver", Duration::from_secs(20), || {
@@ -479,6 +542,8 @@ fn e2e() -> Result<()> {
         .env("PARLEY_APP", &app)
         .env("WEBDRIVER_URL", format!("http://127.0.0.1:{port}"))
         .env("E2E_ARTIFACTS", scratch.join("artifacts"))
+        .env("PARLEY_SANDBOX_READY", ready.to_string())
+        .env("NOTIFY_LOG", &notify_log)
         .current_dir(sys::root());
     env(&mut node);
     let r = proc::run(&mut node);

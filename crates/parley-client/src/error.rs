@@ -16,6 +16,9 @@ pub enum ClientError {
     /// The session is no longer valid (and refreshing it failed).
     #[error("the session has expired: {0}")]
     Unauthorized(String),
+    /// The server refused this action for this user (HTTP 403).
+    #[error("not allowed: {0}")]
+    Forbidden(String),
     /// The platform's `errorResponse` (e.g. AL-G-01 group not found).
     #[error("{description} ({code})")]
     Platform { code: String, description: String },
@@ -47,6 +50,7 @@ impl ClientError {
         let code = match self {
             Self::Network { .. } => ErrorCode::Unreachable,
             Self::InvalidCredentials | Self::Unauthorized(_) => ErrorCode::Unauthorized,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::UnknownApplication(_) => ErrorCode::UnknownApplication,
             Self::Platform { .. } | Self::Http { .. } | Self::BadResponse(_) => {
                 ErrorCode::BadResponse
@@ -64,6 +68,7 @@ impl ClientError {
                 format!("The server does not know the application key \"{k}\".")
             }
             Self::Unauthorized(_) => "Your session has expired. Sign in again.".to_owned(),
+            Self::Forbidden(_) => "You are not allowed to do that here.".to_owned(),
             Self::Store(StoreError::DiskFull(_)) => {
                 "The disk is full: Parley cannot save new messages until space is freed.".to_owned()
             }

@@ -411,7 +411,16 @@ pub fn check_status(status: StatusCode, text: &str) -> Result<()> {
     let envelope = serde_json::from_str::<ApiResponse<Value>>(text)
         .ok()
         .and_then(|r| platform_error(&r.error_response));
-    if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+    if status == StatusCode::FORBIDDEN {
+        // Not a session problem: this user may not do this. No refresh, no retry.
+        return Err(ClientError::Forbidden(match envelope {
+            Some(
+                ClientError::Platform { description, .. } | ClientError::Unauthorized(description),
+            ) => description,
+            _ => snippet(text),
+        }));
+    }
+    if status == StatusCode::UNAUTHORIZED {
         return Err(match envelope {
             Some(ClientError::Platform { description, .. }) => {
                 ClientError::Unauthorized(description)

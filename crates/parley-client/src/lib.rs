@@ -2,6 +2,12 @@
 //! the desktop app and `parley-cli` are two hosts of the same core.
 
 pub mod api;
+pub mod api_files;
+pub mod api_groups;
+pub mod api_kommunicate;
+pub mod api_messages;
+pub mod api_users;
+pub mod api_util;
 pub mod client;
 pub mod error;
 pub mod http;

@@ -294,15 +294,15 @@ async fn test_reconnect_fills_gap_from_cursor() {
         .await;
     let conv_id = format!("g:{group}");
 
-    http_proxy.cut();
+    // The broker link goes down while the customer sends 500 messages.
     mqtt_proxy.cut();
-    for i in 0..200 {
+    for i in 0..500 {
         customer.send(group, &format!("gap message {i:03}")).await;
     }
-    http_proxy.restore();
     mqtt_proxy.restore();
+    let _ = &http_proxy;
     a.client.wait_online(Duration::from_secs(30)).await.unwrap();
-    eventually(20, "all 200 cached", || async {
+    eventually(30, "all 500 cached", || async {
         let tl = a
             .client
             .store()
@@ -325,7 +325,7 @@ async fn test_reconnect_fills_gap_from_cursor() {
         .map(|m| m.text.as_str())
         .filter(|t| t.starts_with("gap"))
         .collect();
-    let expected: Vec<String> = (0..200).map(|i| format!("gap message {i:03}")).collect();
+    let expected: Vec<String> = (0..500).map(|i| format!("gap message {i:03}")).collect();
     assert_eq!(texts, expected, "each exactly once, in order");
     a.client.stop().await;
 }

@@ -13,6 +13,8 @@ pub enum ErrorCode {
     Unreachable,
     /// The server answered, but rejected the credentials.
     Unauthorized,
+    /// The server refused the action for this user (not a session problem).
+    Forbidden,
     /// The application key is not known to the server.
     UnknownApplication,
     /// The server answered with something Parley does not understand.

@@ -1,0 +1,257 @@
+//! The shell's state: the cache, the keyring, and one running `Client` per signed-in account.
+//! Client events reach the UI as one `parley://batch` event per frame at most.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use parley_client::secrets::SecretStore;
+use parley_client::{Client, ClientEvent, ClientOptions, Session};
+use parley_core::model::{ConnectionState, Message};
+use parley_core::notify::NotificationIntent;
+use parley_core::store::{Store, ViewCounts};
+use parley_core::{Account, AppError, ErrorCode};
+use parley_store::SqliteStore;
+use serde::Serialize;
+use tauri::{AppHandle, Manager};
+use tokio::sync::RwLock;
+
+pub type AppClient = Client<SqliteStore>;
+
+pub struct Shell {
+    pub store: Arc<SqliteStore>,
+    pub secrets: Arc<dyn SecretStore>,
+    pub http: reqwest::Client,
+    pub clients: RwLock<HashMap<String, AppClient>>,
+}
+
+/// What the UI receives, coalesced: everything that changed since the last frame.
+#[derive(Debug, Clone, Default, Serialize, specta::Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct UiBatch {
+    pub account_id: String,
+    /// Conversations whose inbox row may have changed.
+    pub conversations: Vec<String>,
+    /// Messages inserted or updated (the timeline merges them by key).
+    pub messages: Vec<Message>,
+    /// (conversation id, key) removed.
+    pub removed: Vec<(String, String)>,
+    /// (old key, new key): a queued echo got its server key.
+    pub rekeyed: Vec<(String, String)>,
+    pub counts: Option<ViewCounts>,
+    pub connection: Option<ConnectionState>,
+    pub typing: Vec<TypingInfo>,
+    pub store_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TypingInfo {
+    pub conversation_id: String,
+    pub user_id: String,
+    pub typing: bool,
+}
+
+/// A notification was clicked (or shown): the UI opens this conversation.
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenConversation {
+    pub account_id: String,
+    pub conversation_id: String,
+}
+
+pub fn storage_error(e: impl std::fmt::Display) -> AppError {
+    AppError::new(
+        ErrorCode::Storage,
+        format!("Parley could not open its local cache: {e}"),
+    )
+}
+
+impl Shell {
+    pub async fn open(app: &AppHandle) -> Result<Self, AppError> {
+        let dir = app
+            .path()
+            .app_data_dir()
+            .map_err(|e| storage_error(format!("no data directory: {e}")))?;
+        let store = Arc::new(
+            SqliteStore::open(&dir.join("cache.sqlite"))
+                .await
+                .map_err(storage_error)?,
+        );
+        let secrets = secret_store();
+        let http = parley_client::http::http_client().map_err(AppError::from)?;
+        Ok(Self {
+            store,
+            secrets,
+            http,
+            clients: RwLock::new(HashMap::new()),
+        })
+    }
+
+    /// Restart the services of every account whose secrets are still in the keyring.
+    pub async fn resume_accounts(&self, app: &AppHandle) {
+        let accounts = match self.store.accounts().await {
+            Ok(a) => a,
+            Err(e) => {
+                log::error!("cannot list accounts: {e}");
+                return;
+            }
+        };
+        for account in accounts {
+            match Session::restore(&account, self.secrets.clone()) {
+                Ok(Some(session)) => {
+                    if let Err(e) = self
+                        .start_client(app, account.clone(), Arc::new(session))
+                        .await
+                    {
+                        log::error!("cannot start {}: {}", account.id, e.message);
+                    }
+                }
+                Ok(None) => log::info!("{} has no secrets in the keyring: signed out", account.id),
+                Err(e) => log::error!("keyring unavailable for {}: {e}", account.id),
+            }
+        }
+    }
+
+    pub async fn start_client(
+        &self,
+        app: &AppHandle,
+        account: Account,
+        session: Arc<Session>,
+    ) -> Result<AppClient, AppError> {
+        let client = Client::start(
+            account.clone(),
+            session,
+            self.store.clone(),
+            self.http.clone(),
+            ClientOptions::default(),
+        )
+        .map_err(AppError::from)?;
+        forward_events(app.clone(), client.clone());
+        self.clients
+            .write()
+            .await
+            .insert(account.id, client.clone());
+        Ok(client)
+    }
+
+    pub async fn client(&self, account_id: &str) -> Result<AppClient, AppError> {
+        self.clients
+            .read()
+            .await
+            .get(account_id)
+            .cloned()
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::Unauthorized,
+                    "That account is not signed in on this computer.",
+                )
+            })
+    }
+}
+
+#[cfg(not(test))]
+fn secret_store() -> Arc<dyn SecretStore> {
+    // PARLEY_SECRETS=memory keeps secrets in memory only (screenshots, demos without a
+    // keyring daemon). Never the default.
+    if std::env::var("PARLEY_SECRETS").as_deref() == Ok("memory") {
+        log::warn!("secrets are kept in memory only (PARLEY_SECRETS=memory)");
+        return Arc::new(parley_client::MemorySecrets::default());
+    }
+    Arc::new(parley_client::secrets::KeyringSecrets::new())
+}
+
+#[cfg(test)]
+fn secret_store() -> Arc<dyn SecretStore> {
+    Arc::new(parley_client::MemorySecrets::default())
+}
+
+/// Forward a client's events to the UI, coalesced to at most one batch per frame (16 ms).
+fn forward_events(app: AppHandle, client: AppClient) {
+    let mut rx = client.subscribe();
+    let account_id = client.account().id.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let first = match rx.recv().await {
+                Ok(ev) => ev,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    log::warn!("UI events lagged by {n}; the UI reloads its views");
+                    ClientEvent::Changed(Arc::new(parley_core::Applied {
+                        conversations: vec!["*".into()],
+                        ..Default::default()
+                    }))
+                }
+                Err(_) => return,
+            };
+            let mut batch = UiBatch {
+                account_id: account_id.clone(),
+                ..Default::default()
+            };
+            let mut counts_dirty = false;
+            let mut notes: Vec<NotificationIntent> = Vec::new();
+            merge(&mut batch, first, &mut counts_dirty, &mut notes);
+            let frame = tokio::time::sleep(Duration::from_millis(16));
+            tokio::pin!(frame);
+            loop {
+                tokio::select! {
+                    () = &mut frame => break,
+                    ev = rx.recv() => match ev {
+                        Ok(ev) => merge(&mut batch, ev, &mut counts_dirty, &mut notes),
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                            batch.conversations.push("*".into());
+                        }
+                        Err(_) => break,
+                    },
+                }
+            }
+            if counts_dirty {
+                batch.counts = client.counts().await.ok();
+            }
+            batch.conversations.sort();
+            batch.conversations.dedup();
+            if let Err(e) = tauri_specta::Event::emit(&batch, &app) {
+                log::warn!("could not emit a UI batch: {e}");
+            }
+            for n in notes {
+                crate::notifications::show(&app, &n);
+            }
+        }
+    });
+}
+
+fn merge(
+    batch: &mut UiBatch,
+    ev: ClientEvent,
+    counts_dirty: &mut bool,
+    notes: &mut Vec<NotificationIntent>,
+) {
+    match ev {
+        ClientEvent::Changed(applied) => {
+            *counts_dirty |= !applied.conversations.is_empty();
+            batch
+                .conversations
+                .extend(applied.conversations.iter().cloned());
+            for m in &applied.messages {
+                // The newest copy of a message wins.
+                batch.messages.retain(|x| x.key != m.key);
+                batch.messages.push(m.clone());
+            }
+            batch
+                .removed
+                .extend(applied.removed_messages.iter().cloned());
+            batch.rekeyed.extend(applied.rekeyed.iter().cloned());
+        }
+        ClientEvent::Connection(c) => batch.connection = Some(c),
+        ClientEvent::Typing {
+            conversation_id,
+            user_id,
+            typing,
+        } => batch.typing.push(TypingInfo {
+            conversation_id,
+            user_id,
+            typing,
+        }),
+        ClientEvent::Notify(n) => notes.push(n),
+        ClientEvent::StoreError(e) => batch.store_error = Some(e),
+    }
+}
