@@ -36,6 +36,9 @@ fn keyring_available(service: &str) -> bool {
     }
 }
 
+/// Everything the CLI printed on stderr in this test process (its log), scanned for secrets.
+static STDERR: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+
 fn cli(
     profile: &Path,
     service: &str,
@@ -49,6 +52,8 @@ fn cli(
         .arg(service)
         .arg("--json")
         .args(args)
+        // Every log line, so the secrets scan below sees everything the CLI could log.
+        .env("PARLEY_LOG", "debug")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -63,6 +68,9 @@ fn cli(
     }
     drop(child.stdin.take());
     let out = child.wait_with_output().unwrap();
+    if let Ok(mut all) = STDERR.lock() {
+        all.push_str(&String::from_utf8_lossy(&out.stderr));
+    }
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),

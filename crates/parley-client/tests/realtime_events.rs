@@ -217,3 +217,68 @@ async fn test_client_works_through_a_mosquitto_broker() {
     let _ = json!({});
     a.client.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_agent_typing_and_availability_go_out_on_the_sdk_topics() {
+    let sb = sandbox(SeedConfig::Demo).await;
+    let a = agent(&sb, sb.http_url(), sb.mqtt_url()).await;
+    a.client.wait_online(Duration::from_secs(30)).await.unwrap();
+    let cust = sb.ready_info().customers[1].clone();
+    let customer = Customer::sign_in(&sb, &cust.user_id, Some(&cust.password)).await;
+    let group = customer.start_conversation("Typing out", &a.user_id).await;
+    let conv = format!("g:{group}");
+
+    // A second agent's plain MQTT client, connected like the SDK, listens.
+    let other = sb.ready_info().agents[2].clone();
+    let token = sb.mint_token(&other.user_id, parley_client::http::now_ms(), 60);
+    let (host, port) = sb.mqtt_addr();
+    let mut opts = rumqttc::MqttOptions::new(format!("{}-listener", other.user_id), host, port);
+    opts.set_credentials(sb.application_id(), token);
+    let (raw, mut el) = rumqttc::AsyncClient::new(opts, 64);
+    let typing_topic = format!("typing-{}-{group}", sb.application_id());
+    raw.subscribe(typing_topic.clone(), rumqttc::QoS::AtMostOnce)
+        .await
+        .unwrap();
+    raw.subscribe(
+        format!("support-channel-{}", sb.application_id()),
+        rumqttc::QoS::AtMostOnce,
+    )
+    .await
+    .unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(String, String)>();
+    tokio::spawn(async move {
+        while let Ok(ev) = el.poll().await {
+            if let rumqttc::Event::Incoming(rumqttc::Packet::Publish(p)) = ev {
+                let _ = tx.send((
+                    p.topic.clone(),
+                    String::from_utf8_lossy(&p.payload).into_owned(),
+                ));
+            }
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    a.client.send_typing(&conv, true).await;
+    a.client
+        .set_availability(parley_core::realtime::Availability::Away)
+        .await
+        .unwrap();
+    let want_typing = format!("{},{},1", sb.application_id(), a.user_id);
+    let want_away = format!("{},2", a.user_id);
+    let (mut saw_typing, mut saw_away) = (false, false);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while tokio::time::Instant::now() < deadline && !(saw_typing && saw_away) {
+        if let Ok(Some((topic, payload))) =
+            tokio::time::timeout(Duration::from_millis(200), rx.recv()).await
+        {
+            saw_typing |= topic == typing_topic && payload == want_typing;
+            saw_away |= payload.contains("APPLOZIC_25") && payload.contains(&want_away);
+        }
+    }
+    assert!(saw_typing, "typing published as <appKey>,<userId>,1");
+    assert!(
+        saw_away,
+        "availability away reached the support channel as APPLOZIC_25"
+    );
+    a.client.stop().await;
+}

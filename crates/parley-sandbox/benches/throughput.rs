@@ -46,12 +46,32 @@ async fn main() {
     rows.push(("ready, no seed (median of 5)".into(), ready[2], "ms"));
 
     let (sb, demo) = start(SeedConfig::Demo).await;
-    rows.push(("ready with demo seed".into(), demo.as_secs_f64() * 1000.0, "ms"));
-    rows.push(("demo seed alone".into(), sb.seed_duration.as_secs_f64() * 1000.0, "ms"));
+    rows.push((
+        "ready with demo seed".into(),
+        demo.as_secs_f64() * 1000.0,
+        "ms",
+    ));
+    rows.push((
+        "demo seed alone".into(),
+        sb.seed_duration.as_secs_f64() * 1000.0,
+        "ms",
+    ));
 
-    let (conv, msgs) = if smoke { (1_000, 10_000) } else { (10_000, 100_000) };
-    let (scale, _) = start(SeedConfig::Scale { conversations: conv, messages: msgs }).await;
-    rows.push((format!("scale seed {conv} conv / {msgs} msg"), scale.seed_duration.as_secs_f64() * 1000.0, "ms"));
+    let (conv, msgs) = if smoke {
+        (1_000, 10_000)
+    } else {
+        (10_000, 100_000)
+    };
+    let (scale, _) = start(SeedConfig::Scale {
+        conversations: conv,
+        messages: msgs,
+    })
+    .await;
+    rows.push((
+        format!("scale seed {conv} conv / {msgs} msg"),
+        scale.seed_duration.as_secs_f64() * 1000.0,
+        "ms",
+    ));
     scale.shutdown().await;
 
     // REST: message/send from a customer into one conversation, 8 connections in parallel.
@@ -71,8 +91,15 @@ async fn main() {
         .json()
         .await
         .unwrap();
-    let r = if created.get("response").is_some() { &created["response"] } else { &created };
-    let group = r["id"].as_i64().or_else(|| r["groupId"].as_i64()).expect("group id");
+    let r = if created.get("response").is_some() {
+        &created["response"]
+    } else {
+        &created
+    };
+    let group = r["id"]
+        .as_i64()
+        .or_else(|| r["groupId"].as_i64())
+        .expect("group id");
 
     // An MQTT subscriber on the agent's topic counts the envelopes the sends produce.
     let agent_tok = token(&http, &sb, &agent.user_id, &agent.password).await;
@@ -92,7 +119,9 @@ async fn main() {
     opts.set_credentials(sb.application_id(), agent_tok);
     opts.set_max_packet_size(1 << 20, 1 << 20);
     let (sub, mut el) = rumqttc::AsyncClient::new(opts, 1024);
-    sub.subscribe(user_key.clone(), rumqttc::QoS::AtMostOnce).await.unwrap();
+    sub.subscribe(user_key.clone(), rumqttc::QoS::AtMostOnce)
+        .await
+        .unwrap();
     let received = Arc::new(AtomicUsize::new(0));
     let rc = received.clone();
     tokio::spawn(async move {
@@ -111,7 +140,12 @@ async fn main() {
     let per = n / 8;
     let mut tasks = Vec::new();
     for w in 0..8 {
-        let (http, url, app, tok) = (http.clone(), sb.http_url().to_owned(), sb.application_id().to_owned(), tok.clone());
+        let (http, url, app, tok) = (
+            http.clone(),
+            sb.http_url().to_owned(),
+            sb.application_id().to_owned(),
+            tok.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             for i in 0..per {
                 let r = http
@@ -130,20 +164,35 @@ async fn main() {
         t.await.unwrap();
     }
     let send_secs = t.elapsed().as_secs_f64();
-    rows.push(("REST message/send, 8 connections".into(), (per * 8) as f64 / send_secs, "req/s"));
+    rows.push((
+        "REST message/send, 8 connections".into(),
+        (per * 8) as f64 / send_secs,
+        "req/s",
+    ));
     let deadline = Instant::now() + Duration::from_secs(10);
     while received.load(Ordering::Relaxed) < per * 8 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let got = received.load(Ordering::Relaxed);
-    rows.push(("MQTT APPLOZIC_01 envelopes delivered".into(), got as f64 / t.elapsed().as_secs_f64(), "msg/s"));
-    rows.push(("MQTT envelopes received / sent".into(), got as f64 / (per * 8) as f64, "ratio"));
+    rows.push((
+        "MQTT APPLOZIC_01 envelopes delivered".into(),
+        got as f64 / t.elapsed().as_secs_f64(),
+        "msg/s",
+    ));
+    rows.push((
+        "MQTT envelopes received / sent".into(),
+        got as f64 / (per * 8) as f64,
+        "ratio",
+    ));
 
     let t = Instant::now();
     let reads = if smoke { 100 } else { 1_000 };
     for _ in 0..reads {
         let r = http
-            .get(format!("{}/rest/ws/message/sync?lastSyncTime=0", sb.http_url()))
+            .get(format!(
+                "{}/rest/ws/message/sync?lastSyncTime=0",
+                sb.http_url()
+            ))
             .header("Application-Key", sb.application_id())
             .header("X-Authorization", &tok)
             .send()
@@ -152,7 +201,11 @@ async fn main() {
         assert!(r.status().is_success());
         let _ = r.bytes().await;
     }
-    rows.push(("REST message/sync, 1 connection".into(), reads as f64 / t.elapsed().as_secs_f64(), "req/s"));
+    rows.push((
+        "REST message/sync, 1 connection".into(),
+        reads as f64 / t.elapsed().as_secs_f64(),
+        "req/s",
+    ));
 
     println!("\nparley-sandbox bench (loopback, in-process)\n");
     println!("| metric | value | unit |\n|---|---|---|");

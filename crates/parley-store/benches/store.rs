@@ -14,9 +14,9 @@ use parley_core::store::{Change, InboxQuery, Store};
 use parley_store::SqliteStore;
 
 const WORDS: &[&str] = &[
-    "order", "refund", "shipping", "parcel", "invoice", "password", "login", "account",
-    "delivery", "tracking", "cancel", "upgrade", "billing", "error", "payment", "address",
-    "discount", "coupon", "warranty", "return", "damaged", "missing", "late", "thanks",
+    "order", "refund", "shipping", "parcel", "invoice", "password", "login", "account", "delivery",
+    "tracking", "cancel", "upgrade", "billing", "error", "payment", "address", "discount",
+    "coupon", "warranty", "return", "damaged", "missing", "late", "thanks",
 ];
 
 fn text(i: u64) -> String {
@@ -44,7 +44,11 @@ fn message(i: u64, convs: u64) -> Message {
         content_type: 0,
         metadata: Metadata::new(),
         attachment: None,
-        direction: if i % 3 == 0 { Direction::Outgoing } else { Direction::Incoming },
+        direction: if i % 3 == 0 {
+            Direction::Outgoing
+        } else {
+            Direction::Incoming
+        },
         state: DeliveryState::Delivered,
         client_key: None,
     }
@@ -95,7 +99,9 @@ async fn main() {
     let t = Instant::now();
     let mut i = 0;
     while i < n {
-        let changes = (i..(i + BATCH).min(n)).map(|j| Change::UpsertMessage(message(j, convs))).collect();
+        let changes = (i..(i + BATCH).min(n))
+            .map(|j| Change::UpsertMessage(message(j, convs)))
+            .collect();
         store.apply(account, changes).await.unwrap();
         i += BATCH;
     }
@@ -107,10 +113,12 @@ async fn main() {
         .execute(raw.pool())
         .await
         .unwrap();
-    sqlx::query("CREATE VIRTUAL TABLE raw_fts USING fts5(body, content='raw', content_rowid='rowid')")
-        .execute(raw.pool())
-        .await
-        .unwrap();
+    sqlx::query(
+        "CREATE VIRTUAL TABLE raw_fts USING fts5(body, content='raw', content_rowid='rowid')",
+    )
+    .execute(raw.pool())
+    .await
+    .unwrap();
     sqlx::query("CREATE TRIGGER raw_ai AFTER INSERT ON raw BEGIN INSERT INTO raw_fts(rowid, body) VALUES (new.rowid, new.body); END")
         .execute(raw.pool())
         .await
@@ -154,8 +162,16 @@ async fn main() {
             times.push(t.elapsed());
             assert!(!hits.is_empty(), "{name} finds something");
         }
-        report.push((format!("search {name} p50"), percentile(&mut times, 0.5), "ms"));
-        report.push((format!("search {name} p95"), percentile(&mut times, 0.95), "ms"));
+        report.push((
+            format!("search {name} p50"),
+            percentile(&mut times, 0.5),
+            "ms",
+        ));
+        report.push((
+            format!("search {name} p95"),
+            percentile(&mut times, 0.95),
+            "ms",
+        ));
     }
     // Inbox pages and the timeline.
     for view in InboxView::ALL {
@@ -163,24 +179,52 @@ async fn main() {
         for k in 0..(if smoke { 5 } else { 50 }) {
             let t = Instant::now();
             store
-                .inbox(account, InboxQuery { view, sort: InboxSort::Newest, offset: k * 10, limit: 50 })
+                .inbox(
+                    account,
+                    InboxQuery {
+                        view,
+                        sort: InboxSort::Newest,
+                        offset: k * 10,
+                        limit: 50,
+                    },
+                )
                 .await
                 .unwrap();
             times.push(t.elapsed());
         }
-        report.push((format!("inbox page {view:?} p95"), percentile(&mut times, 0.95), "ms"));
+        report.push((
+            format!("inbox page {view:?} p95"),
+            percentile(&mut times, 0.95),
+            "ms",
+        ));
     }
     let mut times = Vec::new();
     for c in 0..(if smoke { 5 } else { 50 }) {
         let t = Instant::now();
-        store.timeline(account, &format!("g:{c}"), None, 50).await.unwrap();
+        store
+            .timeline(account, &format!("g:{c}"), None, 50)
+            .await
+            .unwrap();
         times.push(t.elapsed());
     }
-    report.push(("open conversation (last 50) p95".into(), percentile(&mut times, 0.95), "ms"));
+    report.push((
+        "open conversation (last 50) p95".into(),
+        percentile(&mut times, 0.95),
+        "ms",
+    ));
 
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(store.pool()).await.unwrap();
-    let pages: i64 = sqlx::query_scalar("PRAGMA page_count").fetch_one(store.pool()).await.unwrap();
-    let page_size: i64 = sqlx::query_scalar("PRAGMA page_size").fetch_one(store.pool()).await.unwrap();
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    let page_size: i64 = sqlx::query_scalar("PRAGMA page_size")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
     let bytes = (pages * page_size) as f64;
 
     println!("\nparley-store bench: {n} messages in {convs} conversations\n");
@@ -191,5 +235,8 @@ async fn main() {
     for (name, v, unit) in &report {
         println!("| {name} | {v:.2} | {unit} |");
     }
-    println!("| cache size per 100k messages | {:.1} | MiB |", bytes / n as f64 * 100_000.0 / 1_048_576.0);
+    println!(
+        "| cache size per 100k messages | {:.1} | MiB |",
+        bytes / n as f64 * 100_000.0 / 1_048_576.0
+    );
 }
