@@ -149,6 +149,9 @@ struct Inner<S: Store> {
     reconnect_now: Notify,
     outbox_wake: Notify,
     mqtt: StdMutex<Option<AsyncClient>>,
+    /// Last timestamp given to a local echo: echoes get strictly increasing times, so two
+    /// replies queued in the same millisecond keep their order everywhere.
+    last_local_ms: std::sync::atomic::AtomicI64,
     /// Conversations whose typing topic is subscribed (re-subscribed after reconnects).
     watched: StdMutex<HashSet<String>>,
     shutdown: watch::Sender<bool>,
@@ -209,6 +212,7 @@ impl<S: Store> Client<S> {
             reconnect_now: Notify::new(),
             outbox_wake: Notify::new(),
             mqtt: StdMutex::new(None),
+            last_local_ms: std::sync::atomic::AtomicI64::new(0),
             watched: StdMutex::new(HashSet::new()),
             shutdown,
         });
@@ -471,7 +475,7 @@ impl<S: Store> Client<S> {
         file: Option<FileMeta>,
     ) -> Result<String> {
         let client_key = uuid::Uuid::new_v4().to_string();
-        let now = now_ms();
+        let now = self.inner.local_time();
         let mut metadata = extra_metadata;
         metadata.insert(keys::CLIENT_KEY.into(), client_key.clone());
         let echo = Message {
@@ -716,6 +720,16 @@ impl<S: Store> Client<S> {
 }
 
 impl<S: Store> Inner<S> {
+    /// `now_ms()`, but strictly increasing across calls.
+    fn local_time(&self) -> Millis {
+        let now = now_ms();
+        let prev = self
+            .last_local_ms
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |p| Some(now.max(p + 1)))
+            .unwrap_or(now);
+        now.max(prev + 1)
+    }
+
     fn me(&self) -> &str {
         &self.account.user_id
     }

@@ -268,13 +268,22 @@ async fn test_replies_written_offline_are_sent_once_in_order_after_reconnect() {
     })
     .await;
     let thread = customer.thread(group).await;
-    let sent: Vec<&str> = thread
+    // (reply number, server time). The server lists same-millisecond messages in any order,
+    // so order is checked on the server's timestamps: reply n+1 never arrived before reply n.
+    let mut sent: Vec<(usize, i64)> = thread
         .iter()
-        .map(|(t, _)| t.as_str())
-        .filter(|t| t.starts_with("offline reply"))
+        .filter_map(|(t, m)| {
+            let n = t.strip_prefix("offline reply ")?.parse().ok()?;
+            Some((n, m["createdAtTime"].as_i64().unwrap_or(0)))
+        })
         .collect();
-    let expected: Vec<String> = (0..100).map(|i| format!("offline reply {i:03}")).collect();
-    assert_eq!(sent, expected, "all 100, once each, in order");
+    sent.sort_unstable();
+    let numbers: Vec<usize> = sent.iter().map(|(n, _)| *n).collect();
+    assert_eq!(numbers, (0..100).collect::<Vec<_>>(), "all 100, once each");
+    assert!(
+        sent.windows(2).all(|w| w[0].1 <= w[1].1),
+        "sent in order: {sent:?}"
+    );
     a.client.stop().await;
 }
 

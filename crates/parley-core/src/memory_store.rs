@@ -20,7 +20,9 @@ struct AccountData {
     contacts: HashMap<String, Contact>,
     cursors: HashMap<String, i64>,
     drafts: HashMap<String, String>,
-    outbox: BTreeMap<(Millis, String), OutboxItem>,
+    /// Keyed by enqueue order: the send order.
+    outbox: BTreeMap<u64, OutboxItem>,
+    next_outbox_seq: u64,
     seen: HashSet<String>,
 }
 
@@ -274,8 +276,8 @@ impl AccountData {
                 self.cursors.insert(name, value);
             }
             Change::Enqueue { item, echo } => {
-                self.outbox
-                    .insert((item.created_at, item.client_key.clone()), item);
+                self.next_outbox_seq += 1;
+                self.outbox.insert(self.next_outbox_seq, item);
                 self.upsert_message(echo, applied);
             }
             Change::ConfirmSent {

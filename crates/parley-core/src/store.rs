@@ -277,7 +277,7 @@ pub trait Store: Send + Sync + 'static {
         conversation_id: &str,
     ) -> impl Future<Output = StoreResult<Option<String>>> + Send;
 
-    /// Queued messages in send order (oldest first), including failed ones.
+    /// Queued messages in send order (the order they were queued), including failed ones.
     fn outbox(&self, account: &str) -> impl Future<Output = StoreResult<Vec<OutboxItem>>> + Send;
 
     /// Remember a notification id; `false` when it was already seen (a duplicate).

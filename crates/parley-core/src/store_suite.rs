@@ -31,6 +31,7 @@ where
     search_matches_words_and_prefixes(make().await).await;
     outbox_echo_confirm_and_race(make().await).await;
     outbox_cancel_edit_and_failure(make().await).await;
+    outbox_keeps_queue_order_within_one_millisecond(make().await).await;
     cursors_drafts_and_dedupe(make().await).await;
     unknown_conversation_gets_placeholder(make().await).await;
     conversation_upsert_keeps_newer_activity(make().await).await;
@@ -520,6 +521,25 @@ async fn outbox_echo_confirm_and_race<S: Store>(s: S) {
     assert_eq!(keys, ["5-1-100", "5-1-160"], "exactly one copy of each");
     assert_eq!(tl[1].state, DeliveryState::Delivered);
     assert!(s.outbox(ACCOUNT).await.expect("outbox").is_empty());
+}
+
+async fn outbox_keeps_queue_order_within_one_millisecond<S: Store>(s: S) {
+    setup(&s).await;
+    // Random client keys, same timestamp: the queue order must still be the enqueue order.
+    let keys = ["zz", "aa", "mm", "bb"];
+    for k in keys {
+        s.apply(ACCOUNT, vec![queued(1, k, 100, k)])
+            .await
+            .expect("enqueue");
+    }
+    let order: Vec<String> = s
+        .outbox(ACCOUNT)
+        .await
+        .expect("outbox")
+        .into_iter()
+        .map(|i| i.client_key)
+        .collect();
+    assert_eq!(order, keys);
 }
 
 async fn outbox_cancel_edit_and_failure<S: Store>(s: S) {

@@ -736,8 +736,9 @@ impl Tx<'_> {
                 .map_err(map_err)?;
             }
             Change::Enqueue { item, echo } => {
+                // Plain INSERT (a client key is queued once): the rowid is the send order.
                 sqlx::query(
-                    "INSERT OR REPLACE INTO outbox (account, client_key, conversation_id, text,
+                    "INSERT INTO outbox (account, client_key, conversation_id, text,
                         content_type, metadata, file_meta_json, created_at, attempts,
                         next_attempt_at, last_error, failed)
                      VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -1174,7 +1175,7 @@ impl Store for SqliteStore {
         let rows = sqlx::query(
             "SELECT client_key, conversation_id, text, content_type, metadata, file_meta_json,
                 created_at, attempts, next_attempt_at, last_error, failed
-             FROM outbox WHERE account = ? ORDER BY created_at, client_key",
+             FROM outbox WHERE account = ? ORDER BY rowid",
         )
         .bind(account)
         .fetch_all(&self.pool)
