@@ -458,3 +458,48 @@ async fn test_malformed_envelopes_are_skipped_and_typing_is_relayed() {
     assert_eq!(*a.client.connection().borrow(), ConnectionState::Online);
     a.client.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_token_rejected_by_server_is_refreshed_on_401_and_the_call_retried() {
+    use base64::Engine;
+    let sb = sandbox(SeedConfig::Demo).await;
+    let a = agent(&sb, sb.http_url(), sb.mqtt_url()).await;
+    let acc = a.client.account().clone();
+    // Looks valid for another hour to the client, but the server cannot verify it.
+    let claims = serde_json::json!({
+        "userId": acc.user_id,
+        "createdAtTime": parley_client::http::now_ms(),
+        "validUpto": 60,
+    });
+    let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+    let forged = format!(
+        "{}.{}.{}",
+        b64(br#"{"alg":"HS256","typ":"JWT"}"#),
+        b64(claims.to_string().as_bytes()),
+        b64(b"not-the-signature")
+    );
+    let session = parley_client::Session::new(
+        acc.id.clone(),
+        acc.app_key.clone(),
+        acc.user_id.clone(),
+        acc.user_key.clone(),
+        true,
+        a.secrets
+            .get(&acc.id, SecretKind::DeviceKey)
+            .unwrap()
+            .unwrap(),
+        parley_core::Secret::new(forged.clone()),
+        None,
+        a.secrets.clone(),
+    );
+    let rest = parley_client::http::RestClient::new(
+        parley_client::http::http_client().unwrap(),
+        acc.endpoints.clone(),
+        Arc::new(session),
+    );
+    rest.message_sync(0)
+        .await
+        .expect("retried with a fresh token");
+    assert_ne!(rest.session.token().await.expose(), forged);
+    a.client.stop().await;
+}
