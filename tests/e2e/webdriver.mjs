@@ -42,17 +42,16 @@ export class Session {
     throw new Error(`no element matches ${css} after ${timeout} ms: ${last?.message}`);
   }
 
-  /** Wait until `css` exists and its text satisfies `pred`. */
+  /** Wait until `css` exists and its text content satisfies `pred`. */
   async waitText(css, pred, { timeout = 10_000 } = {}) {
     const deadline = Date.now() + timeout;
-    let text = "";
+    let text = null;
     while (Date.now() < deadline) {
-      try {
-        text = await (await this.find(css, { timeout: 500 })).text();
-        if (pred(text)) return text;
-      } catch {
-        /* not there yet */
-      }
+      text = await this.execute(
+        "const el = document.querySelector(arguments[0]); return el ? el.textContent.replace(/\\s+/g, ' ').trim() : null;",
+        [css],
+      ).catch(() => null);
+      if (text !== null && pred(text)) return text;
       await sleep(100);
     }
     throw new Error(`${css} never matched; last text: ${JSON.stringify(text)}`);

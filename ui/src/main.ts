@@ -2,8 +2,18 @@ import { mount } from "svelte";
 import "./styles/app.css";
 import App from "./App.svelte";
 import { tauriIpc } from "./lib/ipc/tauri";
+import type { Ipc } from "./lib/ipc/ipc";
 
 const target = document.getElementById("app");
 if (!target) throw new Error("#app missing from index.html");
 
-mount(App, { target, props: { ipc: tauriIpc } });
+async function pickIpc(): Promise<Ipc> {
+  // `npm run dev` in a plain browser: a demo backend (dropped from production builds).
+  if (import.meta.env.DEV && !("__TAURI_INTERNALS__" in window)) {
+    const { demoIpc } = await import("./dev/demo");
+    return demoIpc();
+  }
+  return tauriIpc;
+}
+
+void pickIpc().then((ipc) => mount(App, { target, props: { ipc } }));

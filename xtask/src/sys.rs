@@ -37,11 +37,22 @@ pub const TEST_PACKAGES: &[&str] = &[
 
 pub fn root() -> &'static Path {
     static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    // Found at run time, not from CARGO_MANIFEST_DIR: with a target dir shared between
+    // clones, a cached xtask binary would otherwise point at another checkout.
     ROOT.get_or_init(|| {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .expect("xtask lives one level below the workspace root")
-            .to_path_buf()
+        let is_root = |d: &Path| {
+            std::fs::read_to_string(d.join("Cargo.toml")).is_ok_and(|t| t.contains("[workspace]"))
+                && d.join("xtask").is_dir()
+        };
+        std::env::current_dir()
+            .ok()
+            .and_then(|cwd| cwd.ancestors().find(|d| is_root(d)).map(Path::to_path_buf))
+            .unwrap_or_else(|| {
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .parent()
+                    .expect("xtask lives one level below the workspace root")
+                    .to_path_buf()
+            })
     })
 }
 

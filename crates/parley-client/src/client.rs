@@ -1145,6 +1145,24 @@ impl<S: Store> Inner<S> {
         Ok(())
     }
 
+    /// A contact from the cache, or (a new customer) from the server, cached on the way.
+    /// Called from the writer task, so it writes to the store directly, not via the writer.
+    async fn contact_or_fetch(&self, user_id: &str) -> Option<Contact> {
+        if let Ok(Some(c)) = self.store.contact(&self.account.id, user_id).await {
+            return Some(c);
+        }
+        let users = self.rest.user_details(&[user_id.to_owned()]).await.ok()?;
+        let contact = users.iter().find_map(Contact::from_detail)?;
+        let _ = self
+            .store
+            .apply(
+                &self.account.id,
+                vec![Change::UpsertContact(contact.clone())],
+            )
+            .await;
+        Some(contact)
+    }
+
     async fn notifications_for(
         &self,
         applied: &Applied,
@@ -1177,9 +1195,9 @@ impl<S: Store> Inner<S> {
                 .map(|m| m.sender_id.clone())
                 .or_else(|| c.customer_id.clone())
                 .unwrap_or_else(|| c.title.clone());
-            let name = match self.store.contact(&self.account.id, &sender).await {
-                Ok(Some(contact)) => contact.name().to_owned(),
-                _ => {
+            let name = match self.contact_or_fetch(&sender).await {
+                Some(contact) => contact.name().to_owned(),
+                None => {
                     if Some(&sender) == c.customer_id.as_ref() {
                         c.title.clone()
                     } else {

@@ -1,21 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import SignIn from "./SignIn.svelte";
 import { createMockIpc, mockAppInfo } from "../lib/ipc/mock";
-import type { SignInPlan } from "../lib/ipc/ipc";
-
-const plan = (warnings: string[] = []): SignInPlan => ({
-  endpoints: {
-    chat: "https://chat.kommunicate.io",
-    api: "https://api.kommunicate.io",
-    services: "https://services.kommunicate.io",
-    mqtt: "tcp://socket.kommunicate.io:1883",
-  },
-  role: "agent",
-  appKey: "k",
-  userId: "agent@x.io",
-  warnings,
-});
+import { account, createMockIpc as mock } from "../lib/ipc/mock";
+import type { AccountSummary } from "../lib/ipc/ipc";
 
 describe("sign-in screen", () => {
   it("offers every preset the shell reports, sandbox first", () => {
@@ -28,7 +16,7 @@ describe("sign-in screen", () => {
 
   it("sends the typed form and shows the field error it gets back, focused", async () => {
     const ipc = createMockIpc({
-      checkSignIn: () => ({
+      signIn: () => ({
         status: "error",
         error: { code: "invalid_input", message: "Enter your user id.", field: "userId" },
       }),
@@ -38,7 +26,7 @@ describe("sign-in screen", () => {
     await fireEvent.input(document.querySelector("#signin-password")!, { target: { value: "pw" } });
     await fireEvent.click(screen.getByRole("button", { name: "Sign in" }));
 
-    expect(ipc.calls.checkSignIn).toEqual([
+    expect(ipc.calls.signIn).toEqual([
       {
         server: { preset: "sandbox", customUrl: null, customBroker: null },
         role: "agent",
@@ -56,7 +44,7 @@ describe("sign-in screen", () => {
 
   it("shows an error without a field as an alert banner", async () => {
     const ipc = createMockIpc({
-      checkSignIn: () => ({
+      signIn: () => ({
         status: "error",
         error: { code: "internal", message: "Something broke.", field: null },
       }),
@@ -68,25 +56,31 @@ describe("sign-in screen", () => {
     expect(alert.dataset.code).toBe("internal");
   });
 
-  it("shows the connection plan and its warnings", async () => {
-    const ipc = createMockIpc({ checkSignIn: () => ({ status: "ok", data: plan(["Link is not encrypted."]) }) });
-    render(SignIn, { ipc, info: mockAppInfo });
-    await fireEvent.click(screen.getByRole("button", { name: "Sign in" }));
-    const status = await screen.findByRole("status");
-    expect(status.textContent).toContain("Ready to connect");
-    expect(status.textContent).toContain("https://chat.kommunicate.io");
-    expect(screen.getByText("Link is not encrypted.")).toBeTruthy();
+  it("signs in for real and hands the account to the app", async () => {
+    const signedIn: AccountSummary[] = [];
+    const ipc = mock({ signIn: (form) => ({ status: "ok", data: account({ userId: form.userId }) }) });
+    render(SignIn, { ipc, info: mockAppInfo, onSignedIn: (a: AccountSummary) => signedIn.push(a) });
+    await fireEvent.input(document.querySelector("#signin-appKey")!, { target: { value: "demo-app" } });
+    await fireEvent.input(document.querySelector("#signin-userId")!, { target: { value: "agent@x.io" } });
+    await fireEvent.input(document.querySelector("#signin-password")!, { target: { value: "pw" } });
+    await fireEvent.click(document.querySelector("#signin-submit")!);
+    await vi.waitFor(() => expect(signedIn).toHaveLength(1));
+    expect(signedIn[0]!.userId).toBe("agent@x.io");
+    expect(ipc.calls.checkSignIn).toEqual([]);
+    expect(ipc.calls.signIn).toHaveLength(1);
+    // The password does not linger in the form after a successful sign-in.
+    expect((document.querySelector("#signin-password") as HTMLInputElement).value).toBe("");
   });
 
   it("asks for a server address only for a custom server, and sends it", async () => {
-    const ipc = createMockIpc({ checkSignIn: () => ({ status: "ok", data: plan() }) });
+    const ipc = createMockIpc();
     render(SignIn, { ipc, info: mockAppInfo });
     expect(document.querySelector("#signin-customUrl")).toBeNull();
     await fireEvent.change(document.querySelector("#signin-server")!, { target: { value: "custom" } });
     const url = document.querySelector("#signin-customUrl")!;
     await fireEvent.input(url, { target: { value: "https://chat.example.com" } });
     await fireEvent.click(screen.getByRole("button", { name: "Sign in" }));
-    expect(ipc.calls.checkSignIn[0]?.server).toEqual({
+    expect(ipc.calls.signIn[0]?.server).toEqual({
       preset: "custom",
       customUrl: "https://chat.example.com",
       customBroker: null,
@@ -95,7 +89,7 @@ describe("sign-in screen", () => {
 
   it("renders hostile text from the backend as text, never as markup", async () => {
     const ipc = createMockIpc({
-      checkSignIn: () => ({
+      signIn: () => ({
         status: "error",
         error: { code: "internal", message: '<img src=x onerror="window.__pwned=1">', field: null },
       }),

@@ -15,3 +15,16 @@ describe("theme", () => {
     expect(effectiveTheme("system")).toBe("light");
   });
 });
+
+describe("theme persistence", () => {
+  it("remembers the chosen theme and cycles system → light → dark", async () => {
+    const { loadTheme, saveTheme, nextTheme } = await import("./theme");
+    localStorage.clear();
+    expect(loadTheme()).toBe("system");
+    saveTheme("dark");
+    expect(loadTheme()).toBe("dark");
+    expect(nextTheme("system")).toBe("light");
+    expect(nextTheme("light")).toBe("dark");
+    expect(nextTheme("dark")).toBe("system");
+  });
+});

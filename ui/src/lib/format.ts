@@ -1,0 +1,95 @@
+// Small pure formatting helpers shared by the inbox and the timeline.
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+
+/** "now", "5m", "3h", "Tue", "12 Mar", "12 Mar 2023": compact, for inbox rows. */
+export function relativeTime(at: number, now: number = Date.now()): string {
+  const d = now - at;
+  if (d < MIN) return "now";
+  if (d < HOUR) return `${Math.floor(d / MIN)}m`;
+  if (d < DAY) return `${Math.floor(d / HOUR)}h`;
+  const date = new Date(at);
+  if (d < 7 * DAY) return date.toLocaleDateString(undefined, { weekday: "short" });
+  const sameYear = date.getFullYear() === new Date(now).getFullYear();
+  return date.toLocaleDateString(undefined, sameYear ? { day: "numeric", month: "short" } : { day: "numeric", month: "short", year: "numeric" });
+}
+
+export function clockTime(at: number): string {
+  return new Date(at).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+}
+
+export function fullTime(at: number): string {
+  return new Date(at).toLocaleString();
+}
+
+export function dayKey(at: number): string {
+  const d = new Date(at);
+  return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+}
+
+/** "Today", "Yesterday", or a date. */
+export function dayLabel(at: number, now: number = Date.now()): string {
+  if (dayKey(at) === dayKey(now)) return "Today";
+  if (dayKey(at) === dayKey(now - DAY)) return "Yesterday";
+  return new Date(at).toLocaleDateString(undefined, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
+}
+
+export function initials(name: string): string {
+  const parts = name
+    .replace(/[@.].*$/, "")
+    .split(/[\s_\-]+/)
+    .filter((p) => /^[\p{L}\p{N}]/u.test(p));
+  const letters = parts.length > 1 ? [parts[0]![0], parts[parts.length - 1]![0]] : [...(parts[0] ?? "?")].slice(0, 2);
+  return letters.join("").toUpperCase() || "?";
+}
+
+/** A stable hue (0..359) for a name: the same person always gets the same colour. */
+export function hueOf(seed: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < seed.length; i++) {
+    h ^= seed.charCodeAt(i);
+    h = Math.imul(h, 16777619);
+  }
+  return Math.abs(h) % 360;
+}
+
+export function fileSize(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return "";
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KB", "MB", "GB"];
+  let v = bytes / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}
+
+/** Only http(s) and mailto URLs ever reach an href or the browser. */
+export function safeUrl(raw: unknown, allowMailto = true): string | null {
+  if (typeof raw !== "string") return null;
+  const s = raw.trim();
+  try {
+    const u = new URL(s);
+    if (u.protocol === "http:" || u.protocol === "https:") return u.href;
+    if (allowMailto && u.protocol === "mailto:") return u.href;
+  } catch {
+    return null;
+  }
+  return null;
+}
+
+export const STATUS_LABEL: Record<string, string> = {
+  initial: "New",
+  open: "Open",
+  progress: "In progress",
+  resolved: "Resolved",
+  spam: "Spam",
+  duplicate: "Duplicate",
+  archive: "Archived",
+  unresponded: "Unresponded",
+  waiting: "Waiting",
+};

@@ -1,0 +1,50 @@
+// Pure timeline bookkeeping: merge batches into a conversation's messages.
+import type { Message, UiBatch } from "./ipc/ipc";
+
+export function byTime(a: Message, b: Message): number {
+  return a.createdAt - b.createdAt || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
+
+/** Insert or replace by key; keep oldest-first order. */
+export function mergeMessages(current: Message[], incoming: Message[]): Message[] {
+  if (!incoming.length) return current;
+  const map = new Map(current.map((m) => [m.key, m]));
+  for (const m of incoming) map.set(m.key, m);
+  return [...map.values()].sort(byTime);
+}
+
+/** Apply one batch (rekeys, removals, inserts/updates) to one conversation's messages. */
+export function applyBatch(current: Message[], conversationId: string, batch: UiBatch): Message[] {
+  let next = current;
+  if (batch.rekeyed.length) {
+    const renames = new Map(batch.rekeyed);
+    const hasNew = new Set(next.map((m) => m.key));
+    let changed = false;
+    const out: Message[] = [];
+    for (const m of next) {
+      const to = renames.get(m.key);
+      if (to === undefined) {
+        out.push(m);
+        continue;
+      }
+      changed = true;
+      // The server copy already arrived: drop the echo rather than show it twice.
+      if (!hasNew.has(to)) out.push({ ...m, key: to });
+    }
+    if (changed) next = out;
+  }
+  const gone = batch.removed.filter(([c]) => c === conversationId).map(([, k]) => k);
+  if (gone.length) {
+    const g = new Set(gone);
+    next = next.filter((m) => !g.has(m.key));
+  }
+  const mine = batch.messages.filter((m) => m.conversationId === conversationId);
+  if (mine.length) {
+    // A server copy that carries our client key replaces the local echo.
+    const clientKeys = new Set(mine.map((m) => m.clientKey).filter((k): k is string => !!k));
+    const keys = new Set(mine.map((m) => m.key));
+    if (clientKeys.size) next = next.filter((m) => keys.has(m.key) || !(m.clientKey && clientKeys.has(m.clientKey) && m.key === m.clientKey));
+    next = mergeMessages(next, mine);
+  }
+  return next;
+}
