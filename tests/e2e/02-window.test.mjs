@@ -30,13 +30,20 @@ test("test_second_launch_exits_and_leaves_first_window_running", async () => {
 test("test_window_size_is_remembered_across_launches", async () => {
   const first = await Session.start();
   await first.find("#signin-title");
-  await first.cmd("POST", "/window/rect", { width: 1000, height: 700 });
+  // Under Xvfb (no window manager) a resize request occasionally goes unanswered: retry.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const ok = await Promise.race([
+      first.cmd("POST", "/window/rect", { width: 1000, height: 700 }).then(() => true, () => false),
+      sleep(15_000).then(() => false),
+    ]);
+    if (ok) break;
+  }
   // Parley saves the window state once the window has been still for 400 ms, so the size
   // survives however the app ends (here the driver closes it).
   await sleep(1200);
   const resized = await first.windowRect();
   assert.equal(resized.width, 1000);
-  await first.cmd("DELETE", "/window").catch(() => {});
+  // Ending the session ends the app (the driver stops it): no clean exit needed.
   await first.quit().catch(() => {});
   await sleep(500);
 

@@ -94,6 +94,8 @@ async function call(base, method, path, body) {
     method,
     headers: body ? { "content-type": "application/json" } : {},
     body: body ? JSON.stringify(body) : undefined,
+    // A stuck driver fails the test in a minute instead of hanging the run.
+    signal: AbortSignal.timeout(60_000),
   });
   const json = await res.json().catch(() => ({}));
   if (!res.ok || json?.value?.error) {
