@@ -227,12 +227,7 @@ async fn test_customer_message_arrives_live_and_reply_reaches_sandbox_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_replies_written_offline_are_sent_once_in_order_after_reconnect() {
     let sb = sandbox(SeedConfig::Demo).await;
-    let http_proxy = Proxy::start(sb.http_addr()).await;
-    let (mh, mp) = sb.mqtt_addr();
-    let mqtt_proxy = Proxy::start(format!("{mh}:{mp}").parse().unwrap()).await;
-    let (http_url, mqtt_url) = proxied_urls(&http_proxy, &mqtt_proxy);
-    let a = agent(&sb, &http_url, &mqtt_url).await;
-    a.client.wait_online(Duration::from_secs(30)).await.unwrap();
+    let (a, http_proxy, mqtt_proxy) = proxied_agent(&sb).await;
     let cust = sb.ready_info().customers[1].clone();
     let customer = Customer::sign_in(&sb, &cust.user_id, Some(&cust.password)).await;
     let group = customer
@@ -290,12 +285,7 @@ async fn test_replies_written_offline_are_sent_once_in_order_after_reconnect() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_reconnect_fills_gap_from_cursor() {
     let sb = sandbox(SeedConfig::Demo).await;
-    let http_proxy = Proxy::start(sb.http_addr()).await;
-    let (mh, mp) = sb.mqtt_addr();
-    let mqtt_proxy = Proxy::start(format!("{mh}:{mp}").parse().unwrap()).await;
-    let (http_url, mqtt_url) = proxied_urls(&http_proxy, &mqtt_proxy);
-    let a = agent(&sb, &http_url, &mqtt_url).await;
-    a.client.wait_online(Duration::from_secs(30)).await.unwrap();
+    let (a, http_proxy, mqtt_proxy) = proxied_agent(&sb).await;
     let cust = sb.ready_info().customers[2].clone();
     let customer = Customer::sign_in(&sb, &cust.user_id, Some(&cust.password)).await;
     let group = customer

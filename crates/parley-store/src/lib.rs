@@ -163,6 +163,25 @@ fn row_conv(r: &SqliteRow) -> Conversation {
     }
 }
 
+type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+/// Binds a message's twelve stored columns, in `MSG_COLS` order plus `search_text`; the
+/// INSERT and the UPDATE list them the same way.
+fn bind_message<'q>(q: SqliteQuery<'q>, m: &'q Message) -> SqliteQuery<'q> {
+    q.bind(&m.key)
+        .bind(&m.conversation_id)
+        .bind(&m.sender_id)
+        .bind(m.created_at)
+        .bind(&m.text)
+        .bind(m.content_type)
+        .bind(json(&m.metadata))
+        .bind(m.attachment.as_ref().map(json))
+        .bind(i64::from(m.direction == Direction::Outgoing))
+        .bind(state_code(m.state))
+        .bind(&m.client_key)
+        .bind(search_text(m))
+}
+
 fn row_msg(r: &SqliteRow) -> Message {
     Message {
         key: r.get("key"),
@@ -383,55 +402,33 @@ impl Tx<'_> {
     }
 
     async fn insert_msg(&mut self, m: &Message) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO messages (account, key, conversation_id, sender_id, created_at, text,
-                content_type, metadata, attachment, direction, state, client_key, search_text)
+        let q = sqlx::query(
+            "INSERT INTO messages (key, conversation_id, sender_id, created_at, text, content_type,
+                metadata, attachment, direction, state, client_key, search_text, account)
              VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        )
-        .bind(self.account)
-        .bind(&m.key)
-        .bind(&m.conversation_id)
-        .bind(&m.sender_id)
-        .bind(m.created_at)
-        .bind(&m.text)
-        .bind(m.content_type)
-        .bind(json(&m.metadata))
-        .bind(m.attachment.as_ref().map(json))
-        .bind(i64::from(m.direction == Direction::Outgoing))
-        .bind(state_code(m.state))
-        .bind(&m.client_key)
-        .bind(search_text(m))
-        .execute(&mut *self.conn)
-        .await
-        .map_err(map_err)?;
+        );
+        bind_message(q, m)
+            .bind(self.account)
+            .execute(&mut *self.conn)
+            .await
+            .map_err(map_err)?;
         Ok(())
     }
 
     /// Replace the stored message `old_key` with `m` (which may carry a new key).
     async fn replace_msg(&mut self, old_key: &str, m: &Message) -> StoreResult<()> {
-        sqlx::query(
+        let q = sqlx::query(
             "UPDATE messages SET key = ?, conversation_id = ?, sender_id = ?, created_at = ?,
                 text = ?, content_type = ?, metadata = ?, attachment = ?, direction = ?,
                 state = ?, client_key = ?, search_text = ?
              WHERE account = ? AND key = ?",
-        )
-        .bind(&m.key)
-        .bind(&m.conversation_id)
-        .bind(&m.sender_id)
-        .bind(m.created_at)
-        .bind(&m.text)
-        .bind(m.content_type)
-        .bind(json(&m.metadata))
-        .bind(m.attachment.as_ref().map(json))
-        .bind(i64::from(m.direction == Direction::Outgoing))
-        .bind(state_code(m.state))
-        .bind(&m.client_key)
-        .bind(search_text(m))
-        .bind(self.account)
-        .bind(old_key)
-        .execute(&mut *self.conn)
-        .await
-        .map_err(map_err)?;
+        );
+        bind_message(q, m)
+            .bind(self.account)
+            .bind(old_key)
+            .execute(&mut *self.conn)
+            .await
+            .map_err(map_err)?;
         Ok(())
     }
 

@@ -320,3 +320,15 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// The first demo agent, online, reaching the sandbox's REST and MQTT through proxies the test
+/// can cut.
+pub async fn proxied_agent(sb: &Sandbox) -> (Agent, Proxy, Proxy) {
+    let http_proxy = Proxy::start(sb.http_addr()).await;
+    let (mh, mp) = sb.mqtt_addr();
+    let mqtt_proxy = Proxy::start(format!("{mh}:{mp}").parse().unwrap()).await;
+    let (http_url, mqtt_url) = proxied_urls(&http_proxy, &mqtt_proxy);
+    let a = agent(sb, &http_url, &mqtt_url).await;
+    a.client.wait_online(Duration::from_secs(30)).await.unwrap();
+    (a, http_proxy, mqtt_proxy)
+}
