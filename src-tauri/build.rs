@@ -21,6 +21,14 @@ const COMMANDS: &[&str] = &[
     "set_typing",
     "close_conversation",
     "open_external",
+    "agents",
+    "settings",
+    "save_settings",
+    "set_availability",
+    "pick_and_send_files",
+    "send_attachment",
+    "attachment_preview",
+    "open_attachment",
 ];
 
 fn main() {

@@ -2,15 +2,16 @@
 
 use parley_core::model::ConnectionState;
 use parley_core::model::{
-    Contact, Conversation, ConversationStatus, InboxSort, InboxView, Message,
+    Agent, Contact, Conversation, ConversationStatus, InboxSort, InboxView, Message,
 };
 use parley_core::server::broker_is_unencrypted_remote;
 use parley_core::store::{InboxQuery, SearchHit, Store, ViewCounts};
 use parley_core::{AppError, Endpoints, ErrorCode, ServerPreset, SignInForm, SignInPlan};
 use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 
-use crate::shell::Shell;
+use crate::settings::{AgentAvailability, AppSettings};
+use crate::shell::{Shell, UploadProgress};
 use crate::Launch;
 
 /// The commands registered in `build.rs` (for permissions) and in `specta_builder`.
@@ -32,6 +33,14 @@ pub const COMMANDS: &[&str] = &[
     "set_typing",
     "close_conversation",
     "open_external",
+    "agents",
+    "settings",
+    "save_settings",
+    "set_availability",
+    "pick_and_send_files",
+    "send_attachment",
+    "attachment_preview",
+    "open_attachment",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -189,13 +198,19 @@ pub async fn accounts(shell: State<'_, Shell>) -> Result<Vec<AccountSummary>, Ap
 /// `device/logout`, forget the secrets and this account's cache.
 #[tauri::command]
 #[specta::specta]
-pub async fn sign_out(shell: State<'_, Shell>, account_id: String) -> Result<(), AppError> {
+pub async fn sign_out(
+    app: AppHandle,
+    shell: State<'_, Shell>,
+    account_id: String,
+) -> Result<(), AppError> {
     let client = shell.clients.write().await.remove(&account_id);
     match client {
-        Some(c) => c
-            .sign_out(shell.secrets.as_ref())
-            .await
-            .map_err(AppError::from),
+        Some(c) => {
+            shell.set_unread(&app, &account_id, None);
+            c.sign_out(shell.secrets.as_ref())
+                .await
+                .map_err(AppError::from)
+        }
         None => Err(AppError::new(ErrorCode::InvalidInput, "Not signed in.")),
     }
 }
@@ -205,6 +220,8 @@ pub async fn sign_out(shell: State<'_, Shell>, account_id: String) -> Result<(),
 pub struct InboxPage {
     pub rows: Vec<Conversation>,
     pub counts: ViewCounts,
+    /// Messages waiting in the send queue.
+    pub queued: u32,
 }
 
 /// A page of a view, from the cache.
@@ -228,7 +245,12 @@ pub async fn inbox(
         })
         .await?;
     let counts = c.counts().await?;
-    Ok(InboxPage { rows, counts })
+    let queued = crate::shell::queued_len(&c.outbox().await?);
+    Ok(InboxPage {
+        rows,
+        counts,
+        queued,
+    })
 }
 
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -401,6 +423,247 @@ pub fn open_external(app: AppHandle, url: String) -> Result<(), AppError> {
     app.opener()
         .open_url(parsed.as_str(), None::<&str>)
         .map_err(|e| AppError::new(ErrorCode::Internal, format!("Could not open the link: {e}")))
+}
+
+/// Agents a conversation can be assigned to.
+#[tauri::command]
+#[specta::specta]
+pub async fn agents(shell: State<'_, Shell>, account_id: String) -> Result<Vec<Agent>, AppError> {
+    let c = shell.client(&account_id).await?;
+    Ok(c.agents().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn settings(shell: State<'_, Shell>) -> AppSettings {
+    shell.current_settings()
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn save_settings(shell: State<'_, Shell>, settings: AppSettings) -> Result<(), AppError> {
+    shell.apply_settings(settings).await
+}
+
+/// Online or away, on every account (the tray menu does the same).
+#[tauri::command]
+#[specta::specta]
+pub async fn set_availability(
+    shell: State<'_, Shell>,
+    availability: AgentAvailability,
+) -> Result<(), AppError> {
+    shell.set_availability(availability).await
+}
+
+/// From the tray menu: set availability and tell the UI through a settings reload.
+pub fn apply_availability(app: &AppHandle, availability: AgentAvailability) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        if let Err(e) = app.state::<Shell>().set_availability(availability).await {
+            log::warn!("could not set availability: {}", e.message);
+        }
+    });
+}
+
+/// Upload `bytes` as `name` and queue a message carrying it, reporting progress.
+async fn upload_and_send(
+    app: &AppHandle,
+    c: &crate::shell::AppClient,
+    conversation_id: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> Result<String, AppError> {
+    use parley_core::files;
+    let name = files::safe_file_name(name);
+    files::check_upload(&name, bytes.len())?;
+    let content_type = files::sniff_type(&bytes);
+    let progress = UploadProgress {
+        account_id: c.account().id.clone(),
+        conversation_id: conversation_id.to_owned(),
+        upload_id: uuid::Uuid::new_v4().to_string(),
+        name: name.clone(),
+        sent: 0,
+        total: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+        done: false,
+        error: None,
+    };
+    let emit = {
+        let app = app.clone();
+        move |p: &UploadProgress| {
+            let _ = tauri_specta::Event::emit(p, &app);
+        }
+    };
+    emit(&progress);
+    // At most one progress event per frame.
+    let last = std::sync::Mutex::new(std::time::Instant::now());
+    let on_progress = {
+        let template = progress.clone();
+        let emit = emit.clone();
+        std::sync::Arc::new(move |sent: u64, total: u64| {
+            let Ok(mut t) = last.lock() else { return };
+            if sent < total && t.elapsed() < std::time::Duration::from_millis(16) {
+                return;
+            }
+            *t = std::time::Instant::now();
+            emit(&UploadProgress {
+                sent: u32::try_from(sent).unwrap_or(u32::MAX),
+                total: u32::try_from(total).unwrap_or(u32::MAX),
+                ..template.clone()
+            });
+        }) as std::sync::Arc<dyn Fn(u64, u64) + Send + Sync>
+    };
+    let result = c
+        .send_file(
+            conversation_id,
+            &name,
+            content_type,
+            bytes.into(),
+            "",
+            Some(on_progress),
+        )
+        .await
+        .map_err(AppError::from);
+    emit(&UploadProgress {
+        sent: progress.total,
+        done: true,
+        error: result.as_ref().err().map(|e| e.message.clone()),
+        ..progress
+    });
+    if let Err(e) = &result {
+        log::warn!("upload of a file failed: {}", e.message);
+    }
+    result
+}
+
+/// Choose files with the system dialog and send each one. Returns the queued messages' keys
+/// (empty when the agent cancels). The UI never sees a path.
+#[tauri::command]
+#[specta::specta]
+pub async fn pick_and_send_files(
+    app: AppHandle,
+    shell: State<'_, Shell>,
+    account_id: String,
+    conversation_id: String,
+) -> Result<Vec<String>, AppError> {
+    use tauri_plugin_dialog::DialogExt;
+    let c = shell.client(&account_id).await?;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title("Attach files")
+        .pick_files(move |paths| {
+            let _ = tx.send(paths);
+        });
+    let paths = rx.await.ok().flatten().unwrap_or_default();
+    let mut keys = Vec::new();
+    for p in paths {
+        let path = p
+            .into_path()
+            .map_err(|e| AppError::invalid_field("file", format!("Not a local file: {e}")))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        parley_core::files::check_upload(&name, usize::try_from(len).unwrap_or(usize::MAX))?;
+        let bytes = tokio::fs::read(&path)
+            .await
+            .map_err(|e| AppError::invalid_field("file", format!("Could not read {name}: {e}")))?;
+        keys.push(upload_and_send(&app, &c, &conversation_id, &name, bytes).await?);
+    }
+    Ok(keys)
+}
+
+/// Send a file the agent dropped or pasted (its bytes, base64).
+#[tauri::command]
+#[specta::specta]
+pub async fn send_attachment(
+    app: AppHandle,
+    shell: State<'_, Shell>,
+    account_id: String,
+    conversation_id: String,
+    name: String,
+    data_base64: String,
+) -> Result<String, AppError> {
+    use base64::Engine;
+    let c = shell.client(&account_id).await?;
+    if data_base64.len() > parley_core::files::MAX_UPLOAD / 3 * 4 + 8 {
+        parley_core::files::check_upload(&name, data_base64.len() / 4 * 3)?;
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data_base64.as_bytes())
+        .map_err(|_| AppError::invalid_field("file", "That file could not be read."))?;
+    upload_and_send(&app, &c, &conversation_id, &name, bytes).await
+}
+
+/// Largest image shown inline.
+const MAX_PREVIEW: u64 = 10 * 1024 * 1024;
+
+/// An image attachment as a `data:` URL (downloaded once into the attachment cache). Only
+/// images whose content is a raster format are previewed.
+#[tauri::command]
+#[specta::specta]
+pub async fn attachment_preview(
+    shell: State<'_, Shell>,
+    account_id: String,
+    blob_key: String,
+) -> Result<String, AppError> {
+    use base64::Engine;
+    let c = shell.client(&account_id).await?;
+    let path = shell.attachments.fetch(c.rest(), &blob_key).await?;
+    let len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    if len > MAX_PREVIEW {
+        return Err(AppError::invalid_field(
+            "file",
+            "That image is too large to preview; open it instead.",
+        ));
+    }
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|e| AppError::new(ErrorCode::Storage, e.to_string()))?;
+    let content_type = parley_core::files::sniff_type(&bytes);
+    if !parley_core::files::is_inline_image(content_type) {
+        return Err(AppError::invalid_field(
+            "file",
+            "That file is not an image Parley can show.",
+        ));
+    }
+    Ok(format!(
+        "data:{content_type};base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    ))
+}
+
+/// Save an attachment in the Downloads folder (never overwriting a file; the name made safe)
+/// and open it with the system's default app. Only after the agent clicks it.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_attachment(
+    app: AppHandle,
+    shell: State<'_, Shell>,
+    account_id: String,
+    blob_key: String,
+    name: String,
+) -> Result<String, AppError> {
+    use tauri_plugin_opener::OpenerExt;
+    let c = shell.client(&account_id).await?;
+    let cached = shell.attachments.fetch(c.rest(), &blob_key).await?;
+    let dir = app
+        .path()
+        .download_dir()
+        .or_else(|_| app.path().home_dir())
+        .map_err(|e| AppError::new(ErrorCode::Storage, format!("No downloads folder: {e}")))?;
+    let safe = parley_core::files::safe_file_name(&name);
+    let unique = parley_core::files::unique_name(&safe, |n| dir.join(n).exists());
+    let target = dir.join(unique);
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::copy(&cached, &target))
+        .map_err(|e| AppError::new(ErrorCode::Storage, format!("Could not save the file: {e}")))?;
+    log::info!("attachment saved to {}", target.display());
+    app.opener()
+        .open_path(target.to_string_lossy(), None::<&str>)
+        .map_err(|e| AppError::new(ErrorCode::Internal, format!("Could not open the file: {e}")))?;
+    Ok(target.to_string_lossy().into_owned())
 }
 
 #[cfg(test)]

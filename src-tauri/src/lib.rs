@@ -4,7 +4,9 @@
 pub mod commands;
 mod logging;
 mod notifications;
+pub mod settings;
 pub mod shell;
+mod tray;
 mod window_state;
 
 use std::time::Instant;
@@ -37,10 +39,19 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::set_typing,
             commands::close_conversation,
             commands::open_external,
+            commands::agents,
+            commands::settings,
+            commands::save_settings,
+            commands::set_availability,
+            commands::pick_and_send_files,
+            commands::send_attachment,
+            commands::attachment_preview,
+            commands::open_attachment,
         ])
         .events(tauri_specta::collect_events![
             shell::UiBatch,
-            shell::OpenConversation
+            shell::OpenConversation,
+            shell::UploadProgress
         ])
 }
 
@@ -79,16 +90,13 @@ pub fn run() {
     let result = tauri::Builder::default()
         // Single instance first: a second launch focuses the running window and exits.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            if let Some(w) = app.get_webview_window("main") {
-                let _ = w.unminimize();
-                let _ = w.show();
-                let _ = w.set_focus();
-            }
+            tray::show_main_window(app);
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(logging::plugin())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(specta.invoke_handler())
         .on_window_event(window_state::on_window_event)
         .setup(move |app| {
@@ -111,6 +119,10 @@ pub fn run() {
             let handle = app.handle().clone();
             let shell = tauri::async_runtime::block_on(shell::Shell::open(&handle))
                 .map_err(|e| e.message)?;
+            let tray = tray::Tray::build(&handle, shell.current_settings().availability);
+            if let Ok(mut t) = shell.tray.lock() {
+                *t = Some(tray);
+            }
             app.manage(shell);
             tauri::async_runtime::spawn(async move {
                 let shell = handle.state::<shell::Shell>();

@@ -2,9 +2,10 @@
 //! Client events reach the UI as one `parley://batch` event per frame at most.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 
+use parley_client::attachments::AttachmentCache;
 use parley_client::secrets::SecretStore;
 use parley_client::{Client, ClientEvent, ClientOptions, Session};
 use parley_core::model::{ConnectionState, Message};
@@ -16,13 +17,25 @@ use serde::Serialize;
 use tauri::{AppHandle, Manager};
 use tokio::sync::RwLock;
 
+use crate::settings::{AgentAvailability, AppSettings, SettingsFile};
+use crate::tray::Tray;
+
 pub type AppClient = Client<SqliteStore>;
+
+/// Downloaded attachments kept at most (least recently used go first).
+const ATTACHMENT_CACHE_BYTES: u64 = 512 * 1024 * 1024;
 
 pub struct Shell {
     pub store: Arc<SqliteStore>,
     pub secrets: Arc<dyn SecretStore>,
     pub http: reqwest::Client,
     pub clients: RwLock<HashMap<String, AppClient>>,
+    pub attachments: AttachmentCache,
+    pub settings: StdMutex<AppSettings>,
+    pub settings_file: SettingsFile,
+    /// Unread messages per account, for the title and the tray.
+    unread: StdMutex<HashMap<String, i64>>,
+    pub tray: StdMutex<Option<Tray>>,
 }
 
 /// What the UI receives, coalesced: everything that changed since the last frame.
@@ -42,6 +55,22 @@ pub struct UiBatch {
     pub connection: Option<ConnectionState>,
     pub typing: Vec<TypingInfo>,
     pub store_error: Option<String>,
+    /// Messages waiting in the send queue (with `counts`).
+    pub queued: Option<u32>,
+}
+
+/// An upload's progress (`done` once the message is queued, `error` if it failed).
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadProgress {
+    pub account_id: String,
+    pub conversation_id: String,
+    pub upload_id: String,
+    pub name: String,
+    pub sent: u32,
+    pub total: u32,
+    pub done: bool,
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -80,12 +109,91 @@ impl Shell {
         );
         let secrets = secret_store();
         let http = parley_client::http::http_client().map_err(AppError::from)?;
+        let cache_dir = app
+            .path()
+            .app_cache_dir()
+            .unwrap_or_else(|_| dir.join("cache"));
+        let config_dir = app.path().app_config_dir().unwrap_or_else(|_| dir.clone());
+        let settings_file = SettingsFile::new(&config_dir);
+        let settings = settings_file.load();
         Ok(Self {
             store,
             secrets,
             http,
             clients: RwLock::new(HashMap::new()),
+            attachments: AttachmentCache::new(
+                cache_dir.join("attachments"),
+                ATTACHMENT_CACHE_BYTES,
+            ),
+            settings: StdMutex::new(settings),
+            settings_file,
+            unread: StdMutex::new(HashMap::new()),
+            tray: StdMutex::new(None),
         })
+    }
+
+    pub fn current_settings(&self) -> AppSettings {
+        self.settings.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Save and apply settings to every running account.
+    pub async fn apply_settings(&self, settings: AppSettings) -> Result<(), AppError> {
+        self.settings_file.save(&settings)?;
+        for c in self.clients.read().await.values() {
+            c.set_notification_settings(settings.notifications.clone());
+        }
+        if let Ok(mut s) = self.settings.lock() {
+            *s = settings;
+        }
+        Ok(())
+    }
+
+    /// Publish availability on every account (and remember it).
+    pub async fn set_availability(&self, a: AgentAvailability) -> Result<(), AppError> {
+        let mut settings = self.current_settings();
+        settings.availability = a;
+        self.apply_settings(settings).await?;
+        for c in self.clients.read().await.values() {
+            c.set_availability(to_core(a)).await?;
+        }
+        if let Ok(t) = self.tray.lock() {
+            if let Some(t) = t.as_ref() {
+                t.set_availability(a);
+            }
+        }
+        Ok(())
+    }
+
+    /// Record an account's unread count; the title and tray show the sum.
+    pub fn set_unread(&self, app: &AppHandle, account_id: &str, unread: Option<i64>) {
+        let total = {
+            let Ok(mut m) = self.unread.lock() else {
+                return;
+            };
+            match unread {
+                Some(n) => m.insert(account_id.to_owned(), n),
+                None => m.remove(account_id),
+            };
+            m.values().sum::<i64>()
+        };
+        if let Ok(t) = self.tray.lock() {
+            match t.as_ref() {
+                Some(t) => t.set_unread(app, total),
+                None => {
+                    if let Some(w) = app.get_webview_window("main") {
+                        let _ = w.set_title(&crate::tray::title_for(total));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stop every account's services (they publish "offline" first).
+    pub async fn stop_all(&self) {
+        let clients: Vec<AppClient> = self.clients.read().await.values().cloned().collect();
+        for c in clients {
+            c.stop().await;
+        }
     }
 
     /// Restart the services of every account whose secrets are still in the keyring.
@@ -119,14 +227,26 @@ impl Shell {
         account: Account,
         session: Arc<Session>,
     ) -> Result<AppClient, AppError> {
+        let settings = self.current_settings();
         let client = Client::start(
             account.clone(),
             session,
             self.store.clone(),
             self.http.clone(),
-            ClientOptions::default(),
+            ClientOptions {
+                notifications: settings.notifications.clone(),
+                ..ClientOptions::default()
+            },
         )
         .map_err(AppError::from)?;
+        if settings.availability == AgentAvailability::Away {
+            let c = client.clone();
+            tauri::async_runtime::spawn(async move {
+                // Once connected, say "away" rather than the default "online".
+                let _ = c.wait_online(Duration::from_secs(60)).await;
+                let _ = c.set_availability(to_core(AgentAvailability::Away)).await;
+            });
+        }
         forward_events(app.clone(), client.clone());
         self.clients
             .write()
@@ -147,6 +267,13 @@ impl Shell {
                     "That account is not signed in on this computer.",
                 )
             })
+    }
+}
+
+fn to_core(a: AgentAvailability) -> parley_core::realtime::Availability {
+    match a {
+        AgentAvailability::Online => parley_core::realtime::Availability::Online,
+        AgentAvailability::Away => parley_core::realtime::Availability::Away,
     }
 }
 
@@ -171,6 +298,11 @@ fn forward_events(app: AppHandle, client: AppClient) {
     let mut rx = client.subscribe();
     let account_id = client.account().id.clone();
     tauri::async_runtime::spawn(async move {
+        // The title and tray show the cached unread count from the start.
+        if let Ok(counts) = client.counts().await {
+            app.state::<Shell>()
+                .set_unread(&app, &account_id, Some(counts.unread));
+        }
         loop {
             let first = match rx.recv().await {
                 Ok(ev) => ev,
@@ -206,17 +338,28 @@ fn forward_events(app: AppHandle, client: AppClient) {
             }
             if counts_dirty {
                 batch.counts = client.counts().await.ok();
+                batch.queued = client.outbox().await.ok().map(|o| queued_len(&o));
+                if let Some(c) = &batch.counts {
+                    app.state::<Shell>()
+                        .set_unread(&app, &account_id, Some(c.unread));
+                }
             }
             batch.conversations.sort();
             batch.conversations.dedup();
             if let Err(e) = tauri_specta::Event::emit(&batch, &app) {
                 log::warn!("could not emit a UI batch: {e}");
             }
+            let sound = app.state::<Shell>().current_settings().notifications.sound;
             for n in notes {
-                crate::notifications::show(&app, &n);
+                crate::notifications::show(&app, &n, sound);
             }
         }
     });
+}
+
+/// Messages still to be sent (failed ones wait for the agent, but still count).
+pub fn queued_len(outbox: &[parley_core::store::OutboxItem]) -> u32 {
+    u32::try_from(outbox.len()).unwrap_or(u32::MAX)
 }
 
 fn merge(

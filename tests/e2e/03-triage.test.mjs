@@ -3,21 +3,20 @@
 // desktop notification (the D-Bus Notify call is observed), resolve moves it to Closed.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { Session, sleep } from "./webdriver.mjs";
 import * as sb from "./sandbox.mjs";
+import { eventually, openConversation, shot as keep, signIn } from "./app.mjs";
 
 const agent = sb.ready.agents[0];
 let s;
 let agentToken;
+// Conversations the tests start, for the ones after them.
+let parcelGroup;
+let liveGroup;
 
-async function shot(name) {
-  const dir = process.env.E2E_ARTIFACTS;
-  if (!dir || !s) return;
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${name}.png`), await s.screenshotPng().catch(() => Buffer.alloc(0)));
-}
+const shot = (name) => keep(s, name);
 
 before(async () => {
   agentToken = await sb.tokenFor(agent);
@@ -32,17 +31,7 @@ after(async () => {
 const count = async (view) => Number((await (await s.find(`[data-view="${view}"]`)).text()).trim());
 
 test("test_agent_signs_in_to_the_sandbox_and_sees_the_demo_inbox_with_right_counts", async () => {
-  await s.find("#signin-title");
-  await s.execute(
-    "const el = document.querySelector('#signin-server'); el.value = 'custom'; el.dispatchEvent(new Event('change', {bubbles: true}));",
-  );
-  await (await s.find("#signin-customUrl")).type(sb.ready.http);
-  await (await s.find("#signin-customBroker")).type(sb.ready.mqtt);
-  await (await s.find("#signin-appKey")).type(sb.ready.applicationId);
-  await (await s.find("#signin-userId")).type(agent.userId);
-  await (await s.find("#signin-password")).type(agent.password);
-  await (await s.find("#signin-submit")).click();
-  await s.find("#inbox-list [data-id]", { timeout: 30_000 });
+  await signIn(s, sb.ready, agent);
   // The counts settle once the first sync is done; they must match what the server says.
   const truth = await sb.supportCounts(agentToken, agent.userId);
   let seen;
@@ -60,6 +49,7 @@ test("test_open_conversation_and_reply_reaches_the_sandbox", async () => {
   const customer = sb.ready.customers[0];
   const customerToken = await sb.tokenFor(customer);
   const group = await sb.startConversation(customerToken, "E2E: parcel", agent.userId);
+  parcelGroup = group;
   await sb.send(customerToken, group, "Hi, where is my parcel?");
   const row = await s.find(`#inbox-list [data-id="g:${group}"]`, { timeout: 10_000 });
   await row.click();
@@ -84,6 +74,7 @@ test("test_customer_message_arrives_live_with_a_desktop_notification", async () 
   const customerToken = await sb.tokenFor(customer);
   const name = await sb.displayName(agentToken, customer.userId);
   const group = await sb.startConversation(customerToken, "E2E: live", agent.userId);
+  liveGroup = group;
   const sentAt = Date.now();
   await sb.send(customerToken, group, "Are you there?");
   await s.find(`#inbox-list [data-id="g:${group}"]`, { timeout: 2_000 });
@@ -98,6 +89,70 @@ test("test_customer_message_arrives_live_with_a_desktop_notification", async () 
   }
   assert.ok(log.includes("member=Notify"), "a Notify call was made");
   assert.ok(log.includes(name), `the notification names the customer (${name})`);
+});
+
+test("test_clicking_a_notification_brings_its_conversation_forward", async () => {
+  const customer = sb.ready.customers[1];
+  const customerToken = await sb.tokenFor(customer);
+  // Another conversation on screen, and no other notification up.
+  await openConversation(s, parcelGroup);
+  await s.waitText("#conv-title", (t) => t === "E2E: parcel");
+  const dunst = (...args) => execFileSync("dunstctl", args, { encoding: "utf8" });
+  dunst("close-all");
+  await sb.send(customerToken, liveGroup, "Still there? (notification click)");
+  await eventually("the Notify call", () => readFileSync(process.env.NOTIFY_LOG, "utf8").includes("notification click"));
+  await eventually("the notification on screen", () => Number(dunst("count", "displayed").trim()) === 1);
+  dunst("action", "0"); // the agent clicks it
+  await s.waitText("#conv-title", (t) => t === "E2E: live", { timeout: 5_000 });
+  await s.waitText("[role=log]", (t) => t.includes("Still there? (notification click)"));
+});
+
+// A 2×2 PNG.
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGO44OAARAwQCgAnDgVB0hsW7gAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+test("test_a_pasted_image_arrives_in_the_sandbox_and_shows_as_a_thumbnail", async () => {
+  const customer = sb.ready.customers[0];
+  const customerToken = await sb.tokenFor(customer);
+  await openConversation(s, parcelGroup);
+  await s.waitText("#conv-title", (t) => t === "E2E: parcel");
+  // The agent pastes an image file into the composer (as the clipboard gives it).
+  const how = await s.execute(
+    `const bytes = Uint8Array.from(atob(arguments[0]), (c) => c.charCodeAt(0));
+     const file = new File([bytes], "receipt.png", { type: "image/png" });
+     const dt = new DataTransfer();
+     dt.items.add(file);
+     const input = document.querySelector("#composer-input");
+     input.focus();
+     const paste = new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true });
+     if (paste.clipboardData && paste.clipboardData.files.length === 1) {
+       input.dispatchEvent(paste);
+       return "paste";
+     }
+     const target = document.querySelector("section.conversation");
+     for (const type of ["dragenter", "dragover", "drop"]) {
+       target.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+     }
+     return "drop";`,
+    [PNG.toString("base64")],
+  );
+  const stored = await eventually(
+    `the file in the sandbox (sent by ${how})`,
+    async () => (await sb.messages(customerToken, parcelGroup)).find((m) => m.fileMeta?.name === "receipt.png"),
+  );
+  assert.equal(stored.fileMeta.contentType, "image/png");
+  const bytes = await sb.download(customerToken, stored.fileMeta.blobKey);
+  assert.ok(bytes.equals(PNG), "the sandbox holds the same bytes");
+  await eventually("the thumbnail", async () =>
+    String(
+      await s.execute(
+        "const i = document.querySelector('[role=log] img.thumb'); return i && i.complete && i.naturalWidth > 0 ? i.src.slice(0, 22) : '';",
+      ),
+    ).startsWith("data:image/png"),
+  );
+  await shot("attachment");
 });
 
 test("test_resolve_moves_the_conversation_to_closed_and_the_sandbox_status_is_2", async () => {

@@ -1,86 +1,154 @@
-// Talking to the sandbox the E2E run started (its ready line is in PARLEY_SANDBOX_READY), as
-// a customer's widget or an agent's dashboard would.
-export const ready = JSON.parse(process.env.PARLEY_SANDBOX_READY ?? "null");
+// Talking to a sandbox as a customer's widget or an agent's dashboard would. `connect(ready)`
+// binds the calls to one sandbox (its ready line); the top-level exports talk to the one the
+// E2E run started (PARLEY_SANDBOX_READY). `start()` runs another sandbox process, e.g. one a
+// test stops and restarts.
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { createServer } from "node:net";
 
-export async function rest(token, method, path, body) {
-  const res = await fetch(ready.http + path, {
-    method,
-    headers: {
-      "Application-Key": ready.applicationId,
-      ...(token ? { "X-Authorization": token } : {}),
-      ...(body ? { "content-type": "application/json" } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-/** A JWT for a user with a password (customers and agents both can register/client). */
-export async function tokenFor({ userId, password }) {
-  const r = await rest(null, "POST", "/rest/ws/register/client", {
-    userId,
-    password,
-    applicationId: ready.applicationId,
-    deviceType: 4,
-  });
-  if (!r.authToken) throw new Error(`no token for ${userId}: ${JSON.stringify(r)}`);
-  return r.authToken;
-}
-
-const unwrap = (r) => (r && typeof r === "object" && "response" in r ? r.response : r);
-
-export async function startConversation(customerToken, title, agentId) {
-  const r = unwrap(
-    await rest(customerToken, "POST", "/rest/ws/group/conversation", {
-      groupName: title,
-      groupMemberList: [agentId],
-      metadata: { SKIP_ROUTING: "true", CONVERSATION_ASSIGNEE: agentId },
-    }),
-  );
-  return r.id ?? r.groupId;
-}
-
-export async function send(token, groupId, message) {
-  return unwrap(await rest(token, "POST", "/rest/ws/message/send", { groupId, message }));
-}
-
-export async function thread(token, groupId) {
-  const r = await rest(token, "GET", `/rest/ws/message/list?groupId=${groupId}&pageSize=200`);
-  return (r.message ?? []).map((m) => m.message);
-}
-
-export async function groupInfo(token, groupId) {
-  return unwrap(await rest(token, "GET", `/rest/ws/group/info?groupId=${groupId}`));
-}
-
-/** How many open conversations the agent sees, and how many are assigned to them. */
-export async function supportCounts(token, agentId) {
-  const open = "&status=-1&status=0&status=1&status=6&status=7";
-  const countAll = async (path) => {
-    const ids = new Set();
-    let last = null;
-    for (let page = 0; page < 100; page++) {
-      const r = unwrap(await rest(token, "GET", `${path}&pageSize=50${open}${last ? `&lastFetchTime=${last}` : ""}`));
-      const feeds = r.groupFeeds ?? [];
-      feeds.forEach((g) => ids.add(g.id));
-      if (feeds.length < 50 || !r.lastFetchTime || r.lastFetchTime === last) break;
-      last = r.lastFetchTime;
+export function connect(ready) {
+  async function rest(token, method, path, body) {
+    const res = await fetch(ready.http + path, {
+      method,
+      headers: {
+        "Application-Key": ready.applicationId,
+        ...(token ? { "X-Authorization": token } : {}),
+        ...(body ? { "content-type": "application/json" } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
     }
-    return ids.size;
-  };
-  return {
-    all: await countAll("/rest/ws/group/support?x=1"),
-    mine: await countAll(`/rest/ws/group/support/assigned?userId=${encodeURIComponent(agentId)}`),
-  };
+  }
+
+  /** A JWT for a user with a password (customers and agents both can register/client). */
+  async function tokenFor({ userId, password }) {
+    const r = await rest(null, "POST", "/rest/ws/register/client", {
+      userId,
+      password,
+      applicationId: ready.applicationId,
+      deviceType: 4,
+    });
+    if (!r.authToken) throw new Error(`no token for ${userId}: ${JSON.stringify(r)}`);
+    return r.authToken;
+  }
+
+  const unwrap = (r) => (r && typeof r === "object" && "response" in r ? r.response : r);
+
+  async function startConversation(customerToken, title, agentId) {
+    const r = unwrap(
+      await rest(customerToken, "POST", "/rest/ws/group/conversation", {
+        groupName: title,
+        groupMemberList: [agentId],
+        metadata: { SKIP_ROUTING: "true", CONVERSATION_ASSIGNEE: agentId },
+      }),
+    );
+    return r.id ?? r.groupId;
+  }
+
+  async function send(token, groupId, message) {
+    return unwrap(await rest(token, "POST", "/rest/ws/message/send", { groupId, message }));
+  }
+
+  async function thread(token, groupId) {
+    const r = await rest(token, "GET", `/rest/ws/message/list?groupId=${groupId}&pageSize=200`);
+    return (r.message ?? []).map((m) => m.message);
+  }
+
+  /** The thread's messages as the platform stores them (fileMeta, metadata…). */
+  async function messages(token, groupId) {
+    const r = await rest(token, "GET", `/rest/ws/message/list?groupId=${groupId}&pageSize=200`);
+    return r.message ?? [];
+  }
+
+  /** An uploaded file's bytes. */
+  async function download(token, blobKey) {
+    const res = await fetch(`${ready.http}/rest/ws/aws/file/${encodeURIComponent(blobKey)}`, {
+      headers: { "Application-Key": ready.applicationId, "X-Authorization": token },
+    });
+    if (!res.ok) throw new Error(`download ${blobKey}: ${res.status}`);
+    return Buffer.from(await res.arrayBuffer());
+  }
+
+  async function groupInfo(token, groupId) {
+    return unwrap(await rest(token, "GET", `/rest/ws/group/info?groupId=${groupId}`));
+  }
+
+  /** How many open conversations the agent sees, and how many are assigned to them. */
+  async function supportCounts(token, agentId) {
+    const open = "&status=-1&status=0&status=1&status=6&status=7";
+    const countAll = async (path) => {
+      const ids = new Set();
+      let last = null;
+      for (let page = 0; page < 100; page++) {
+        const r = unwrap(await rest(token, "GET", `${path}&pageSize=50${open}${last ? `&lastFetchTime=${last}` : ""}`));
+        const feeds = r.groupFeeds ?? [];
+        feeds.forEach((g) => ids.add(g.id));
+        if (feeds.length < 50 || !r.lastFetchTime || r.lastFetchTime === last) break;
+        last = r.lastFetchTime;
+      }
+      return ids.size;
+    };
+    return {
+      all: await countAll("/rest/ws/group/support?x=1"),
+      mine: await countAll(`/rest/ws/group/support/assigned?userId=${encodeURIComponent(agentId)}`),
+    };
+  }
+
+  async function displayName(token, userId) {
+    const r = unwrap(await rest(token, "GET", `/rest/ws/user/detail?userIds=${encodeURIComponent(userId)}`));
+    return (Array.isArray(r) ? r[0]?.displayName : null) ?? userId;
+  }
+
+  return { ready, messages, download, rest, tokenFor, startConversation, send, thread, groupInfo, supportCounts, displayName };
 }
 
-export async function displayName(token, userId) {
-  const r = unwrap(await rest(token, "GET", `/rest/ws/user/detail?userIds=${encodeURIComponent(userId)}`));
-  return (Array.isArray(r) ? r[0]?.displayName : null) ?? userId;
+export const ready = JSON.parse(process.env.PARLEY_SANDBOX_READY ?? "null");
+export const { messages, download, rest, tokenFor, startConversation, send, thread, groupInfo, supportCounts, displayName } = connect(ready);
+
+/** A free TCP port on the loopback interface. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Start a sandbox process (`PARLEY_SANDBOX_BIN`) with demo data kept in `dataDir`, on fixed
+ * ports so it can be stopped and started again at the same address. Resolves once its ready
+ * line is read: `{ ready, api, stop }`.
+ */
+export async function start({ dataDir, httpPort, mqttPort }) {
+  const bin = process.env.PARLEY_SANDBOX_BIN;
+  if (!bin) throw new Error("PARLEY_SANDBOX_BIN must be set (cargo xtask test does)");
+  const child = spawn(
+    bin,
+    ["--data", dataDir, "--seed", "demo", "--http", `127.0.0.1:${httpPort}`, "--mqtt", `127.0.0.1:${mqttPort}`],
+    { stdio: ["ignore", "pipe", "ignore"] },
+  );
+  const line = await new Promise((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout });
+    rl.once("line", (l) => resolve(l));
+    child.once("exit", (code) => reject(new Error(`sandbox exited (${code}) before it was ready`)));
+    child.once("error", reject);
+  });
+  const info = JSON.parse(line);
+  if (!info.ready) throw new Error(`sandbox not ready: ${line}`);
+  const stop = () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
+  return { ready: info, api: connect(info), stop };
 }

@@ -543,6 +543,7 @@ fn e2e() -> Result<()> {
         .env("WEBDRIVER_URL", format!("http://127.0.0.1:{port}"))
         .env("E2E_ARTIFACTS", scratch.join("artifacts"))
         .env("PARLEY_SANDBOX_READY", ready.to_string())
+        .env("PARLEY_SANDBOX_BIN", bin("parley-sandbox")?)
         .env("NOTIFY_LOG", &notify_log)
         .current_dir(sys::root());
     env(&mut node);

@@ -18,8 +18,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use parley_core::model::ConnectionState;
 use parley_core::model::{
-    keys, Contact, Conversation, ConversationStatus, DeliveryState, Direction, Message, Metadata,
-    Millis,
+    keys, Agent, Contact, Conversation, ConversationStatus, DeliveryState, Direction, Message,
+    Metadata, Millis,
 };
 use parley_core::notify::{self, ConversationEvent, NotificationIntent, NotificationSettings};
 use parley_core::realtime::{decode_envelope, decode_typing, topics, Availability, Event};
@@ -649,6 +649,54 @@ impl<S: Store> Client<S> {
         if let Some(c) = self.inner.mqtt_client() {
             let _ = c.publish(topic, QoS::AtMostOnce, false, payload).await;
         }
+    }
+
+    /// Agents a conversation can be assigned to, by name: Kommunicate's user list (agents and
+    /// admins); on a plain Applozic server, the users with the `AGENT` role.
+    pub async fn agents(&self) -> Result<Vec<Agent>> {
+        use crate::api_kommunicate::KmUserQuery;
+        let rest = &self.inner.rest;
+        let mut agents: Vec<Agent> = match rest
+            .kommunicate_users(&KmUserQuery::Roles(vec![8, 2]))
+            .await
+        {
+            Ok(users) => users
+                .into_iter()
+                .filter_map(|u| {
+                    Some(Agent {
+                        user_id: u.user_name?,
+                        name: u.name,
+                        email: u.email,
+                        available: u.availability_status.unwrap_or(u.status) == 1,
+                    })
+                })
+                .collect(),
+            Err(e) => {
+                tracing::info!("no Kommunicate user list ({e}); asking user/v3/filter");
+                let filter = crate::api_users::UserFilter {
+                    role: Some("AGENT".into()),
+                    page_size: Some(200),
+                    ..Default::default()
+                };
+                rest.user_filter(&filter)
+                    .await?
+                    .users
+                    .into_iter()
+                    .filter_map(|u| {
+                        Some(Agent {
+                            user_id: u.user_id?,
+                            name: u.display_name,
+                            email: u.email,
+                            available: u.connected,
+                        })
+                    })
+                    .collect()
+            }
+        };
+        agents.sort_by_cached_key(|a| a.name.as_deref().unwrap_or(&a.user_id).to_lowercase());
+        let mut seen = HashSet::new();
+        agents.retain(|a| seen.insert(a.user_id.clone()));
+        Ok(agents)
     }
 
     /// Agent availability: online (3) or away (2) on `status-v2`, and on the business API.

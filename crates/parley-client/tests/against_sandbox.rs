@@ -139,6 +139,69 @@ async fn test_first_sync_fills_inbox_and_counts_from_demo_data() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_agents_list_offers_every_demo_agent_and_assigning_to_one_reaches_the_sandbox() {
+    let sb = sandbox(SeedConfig::Demo).await;
+    let a = agent(&sb, sb.http_url(), sb.mqtt_url()).await;
+    a.client.wait_online(Duration::from_secs(30)).await.unwrap();
+    let agents = a.client.agents().await.unwrap();
+    let ids: Vec<&str> = agents.iter().map(|x| x.user_id.as_str()).collect();
+    for creds in &sb.ready_info().agents {
+        assert!(
+            ids.contains(&creds.user_id.as_str()),
+            "{} in {ids:?}",
+            creds.user_id
+        );
+    }
+    assert!(
+        !ids.contains(&sb.ready_info().bot.user_id.as_str()),
+        "no bots: {ids:?}"
+    );
+    let customers: Vec<&str> = sb
+        .ready_info()
+        .customers
+        .iter()
+        .map(|c| c.user_id.as_str())
+        .collect();
+    assert!(ids.iter().all(|i| !customers.contains(i)), "no customers");
+    let names: Vec<String> = agents
+        .iter()
+        .map(|x| x.name.clone().unwrap_or_default().to_lowercase())
+        .collect();
+    assert!(
+        names.windows(2).all(|w| w[0] <= w[1]),
+        "sorted by name: {names:?}"
+    );
+
+    // Assign a conversation to a colleague from that list.
+    let colleague = agents
+        .iter()
+        .find(|x| x.user_id != a.user_id)
+        .expect("a colleague");
+    let cust = sb.ready_info().customers[0].clone();
+    let customer = Customer::sign_in(&sb, &cust.user_id, Some(&cust.password)).await;
+    let group = customer.start_conversation("Hand over", &a.user_id).await;
+    let conv_id = format!("g:{group}");
+    eventually(10, "the conversation in the cache", || async {
+        a.client.conversation(&conv_id).await.unwrap().is_some()
+    })
+    .await;
+    a.client.assign(&conv_id, &colleague.user_id).await.unwrap();
+    let info = customer
+        .call(
+            reqwest::Method::GET,
+            &format!("/rest/ws/group/info?groupId={group}"),
+            None,
+        )
+        .await;
+    let info = info.get("response").unwrap_or(&info);
+    assert_eq!(
+        info["metadata"]["CONVERSATION_ASSIGNEE"].as_str(),
+        Some(colleague.user_id.as_str())
+    );
+    a.client.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_customer_message_arrives_live_and_reply_reaches_sandbox_once() {
     let sb = sandbox(SeedConfig::Demo).await;
     let mut a = agent(&sb, sb.http_url(), sb.mqtt_url()).await;

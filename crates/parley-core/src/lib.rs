@@ -3,6 +3,7 @@
 //! anywhere in seconds.
 
 pub mod error;
+pub mod files;
 pub mod memory_store;
 pub mod model;
 pub mod notify;

@@ -445,6 +445,17 @@ pub fn truncate_chars(s: &str, max: usize) -> String {
     }
 }
 
+/// An agent a conversation can be assigned to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Agent {
+    pub user_id: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    /// Available (online) rather than away.
+    pub available: bool,
+}
+
 /// A person: customer, agent or bot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]

@@ -45,12 +45,36 @@ export const commands = {
 	 *  links; everything else (javascript:, file:, data:, custom schemes) is refused.
 	 */
 	openExternal: (url: string) => typedError<null, AppError>(__TAURI_INVOKE("open_external", { url })),
+	/**  Agents a conversation can be assigned to. */
+	agents: (accountId: string) => typedError<Agent[], AppError>(__TAURI_INVOKE("agents", { accountId })),
+	settings: () => __TAURI_INVOKE<AppSettings>("settings"),
+	saveSettings: (settings: AppSettings) => typedError<null, AppError>(__TAURI_INVOKE("save_settings", { settings })),
+	/**  Online or away, on every account (the tray menu does the same). */
+	setAvailability: (availability: AgentAvailability) => typedError<null, AppError>(__TAURI_INVOKE("set_availability", { availability })),
+	/**
+	 *  Choose files with the system dialog and send each one. Returns the queued messages' keys
+	 *  (empty when the agent cancels). The UI never sees a path.
+	 */
+	pickAndSendFiles: (accountId: string, conversationId: string) => typedError<string[], AppError>(__TAURI_INVOKE("pick_and_send_files", { accountId, conversationId })),
+	/**  Send a file the agent dropped or pasted (its bytes, base64). */
+	sendAttachment: (accountId: string, conversationId: string, name: string, dataBase64: string) => typedError<string, AppError>(__TAURI_INVOKE("send_attachment", { accountId, conversationId, name, dataBase64 })),
+	/**
+	 *  An image attachment as a `data:` URL (downloaded once into the attachment cache). Only
+	 *  images whose content is a raster format are previewed.
+	 */
+	attachmentPreview: (accountId: string, blobKey: string) => typedError<string, AppError>(__TAURI_INVOKE("attachment_preview", { accountId, blobKey })),
+	/**
+	 *  Save an attachment in the Downloads folder (never overwriting a file; the name made safe)
+	 *  and open it with the system's default app. Only after the agent clicks it.
+	 */
+	openAttachment: (accountId: string, blobKey: string, name: string) => typedError<string, AppError>(__TAURI_INVOKE("open_attachment", { accountId, blobKey, name })),
 };
 
 /** Events */
 export const events = {
 	openConversation: makeEvent<OpenConversation, OpenConversation>("open-conversation"),
 	uiBatch: makeEvent<UiBatch, UiBatch>("ui-batch"),
+	uploadProgress: makeEvent<UploadProgress, UploadProgress>("upload-progress"),
 };
 
 /* Types */
@@ -67,6 +91,17 @@ export type AccountSummary = {
 	insecureLink: boolean,
 };
 
+/**  An agent a conversation can be assigned to. */
+export type Agent = {
+	userId: string,
+	name: string | null,
+	email: string | null,
+	/**  Available (online) rather than away. */
+	available: boolean,
+};
+
+export type AgentAvailability = "online" | "away";
+
 /**  `{code, message, field}` as it crosses IPC. `field` names the form field at fault, if any. */
 export type AppError = {
 	code: ErrorCode,
@@ -80,6 +115,11 @@ export type AppInfo = {
 	presets: PresetInfo[],
 	/**  A theme forced at launch (`PARLEY_THEME`), overriding the system's. */
 	themeOverride: ThemeChoice | null,
+};
+
+export type AppSettings = {
+	notifications: NotificationSettings,
+	availability: AgentAvailability,
 };
 
 /**  An attachment's metadata as stored and shown. */
@@ -194,6 +234,8 @@ export type ErrorCode =
 export type InboxPage = {
 	rows: Conversation[],
 	counts: ViewCounts,
+	/**  Messages waiting in the send queue. */
+	queued: number,
 };
 
 export type InboxSort = 
@@ -228,6 +270,19 @@ export type Message = {
 	state: DeliveryState,
 	/**  Parley's idempotency key for messages this device sent. */
 	clientKey: string | null,
+};
+
+/**  The agent's notification settings. */
+export type NotificationSettings = {
+	enabled: boolean,
+	newConversations: boolean,
+	assignedToMe: boolean,
+	messagesInMine: boolean,
+	mentions: boolean,
+	/**  Quiet hours in local minutes since midnight, e.g. (22*60, 7*60). Wraps midnight. */
+	quietFromMinute: number | null,
+	quietToMinute: number | null,
+	sound: boolean,
 };
 
 /**  A notification was clicked (or shown): the UI opens this conversation. */
@@ -324,6 +379,20 @@ export type UiBatch = {
 	connection: ConnectionState | null,
 	typing: TypingInfo[],
 	storeError: string | null,
+	/**  Messages waiting in the send queue (with `counts`). */
+	queued: number | null,
+};
+
+/**  An upload's progress (`done` once the message is queued, `error` if it failed). */
+export type UploadProgress = {
+	accountId: string,
+	conversationId: string,
+	uploadId: string,
+	name: string,
+	sent: number,
+	total: number,
+	done: boolean,
+	error: string | null,
 };
 
 export type ViewCounts = {

@@ -1,0 +1,45 @@
+// What the E2E tests do in the app the same way: sign in, wait for things, keep screenshots.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { sleep } from "./webdriver.mjs";
+
+/** Sign in on the sign-in screen to the sandbox described by `ready`, as `user`. */
+export async function signIn(s, ready, user) {
+  await s.find("#signin-title");
+  await s.execute(
+    "const el = document.querySelector('#signin-server'); el.value = 'custom'; el.dispatchEvent(new Event('change', {bubbles: true}));",
+  );
+  await (await s.find("#signin-customUrl")).type(ready.http);
+  await (await s.find("#signin-customBroker")).type(ready.mqtt);
+  await (await s.find("#signin-appKey")).type(ready.applicationId);
+  await (await s.find("#signin-userId")).type(user.userId);
+  await (await s.find("#signin-password")).type(user.password);
+  await (await s.find("#signin-submit")).click();
+  await s.find("#inbox-list [data-id]", { timeout: 30_000 });
+}
+
+/** Poll `probe` until it returns a truthy value (returned) or the time is up (throws). */
+export async function eventually(what, probe, { timeout = 10_000, every = 200 } = {}) {
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (last) return last;
+    await sleep(every);
+  }
+  throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+
+/** Keep a screenshot of the window in the run's artifacts folder. */
+export async function shot(s, name) {
+  const dir = process.env.E2E_ARTIFACTS;
+  if (!dir || !s) return;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.png`), await s.screenshotPng().catch(() => Buffer.alloc(0)));
+}
+
+/** Open the conversation `g:<group>` from the inbox list and wait for its timeline. */
+export async function openConversation(s, group) {
+  await (await s.find(`#inbox-list [data-id="g:${group}"]`, { timeout: 10_000 })).click();
+  await s.waitText("#conv-title", (t) => t.length > 0);
+}
