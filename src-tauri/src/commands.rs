@@ -172,14 +172,10 @@ pub async fn sign_in(
     let signed = parley_client::sign_in(&shell.http, &valid, shell.secrets.clone())
         .await
         .inspect_err(|e| log::warn!("sign-in failed: {e}"))?;
-    shell
-        .store
-        .save_account(&signed.account)
-        .await
-        .map_err(|e| AppError::new(ErrorCode::Storage, e.to_string()))?;
     if let Some(old) = shell.clients.write().await.remove(&signed.account.id) {
         old.stop().await;
     }
+    parley_client::remember_account(shell.store.as_ref(), &signed.account).await?;
     let client = shell
         .start_client(&app, signed.account, signed.session)
         .await?;

@@ -250,7 +250,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let signed = parley_client::sign_in(&ctx.http, &valid, ctx.secrets.clone())
                 .await
                 .map_err(|e| anyhow!(e.to_app_error().message))?;
-            ctx.store.save_account(&signed.account).await?;
+            parley_client::remember_account(ctx.store.as_ref(), &signed.account).await?;
             let a = &signed.account;
             ctx.print(
                 json!({"account": a.id, "userId": a.user_id, "server": a.endpoints.chat}),

@@ -13,6 +13,28 @@ use crate::error::{ClientError, Result};
 use crate::http::{check_status, network_error, now_ms, snippet, Session};
 use crate::secrets::{SecretKind, SecretStore};
 
+/// Remember a signed-in account in the cache. The same user of the same application on
+/// another server (a sandbox, a self-hosted install) is another world: what was cached for it
+/// is dropped first, so two servers' conversations never mix.
+pub async fn remember_account<S: parley_core::Store>(
+    store: &S,
+    account: &Account,
+) -> crate::Result<()> {
+    let previous = store.accounts().await?;
+    if previous
+        .iter()
+        .any(|a| a.id == account.id && a.endpoints != account.endpoints)
+    {
+        tracing::info!(
+            account = %account.id,
+            "signed in to another server: the old server's cache is dropped"
+        );
+        store.remove_account(&account.id).await?;
+    }
+    store.save_account(account).await?;
+    Ok(())
+}
+
 /// A successful sign-in.
 pub struct SignedIn {
     pub account: Account,
@@ -258,5 +280,46 @@ async fn register_app_user(
                 other.unwrap_or("no message")
             )))
         }
+    }
+}
+
+#[cfg(test)]
+mod remember_tests {
+    use parley_core::model::ConversationStatus;
+    use parley_core::store::Change;
+    use parley_core::store_suite::{account, conversation};
+    use parley_core::{MemoryStore, Store};
+
+    use super::remember_account;
+
+    async fn cached(s: &MemoryStore, id: &str) -> bool {
+        s.conversation("app:a@x", id).await.unwrap().is_some()
+    }
+
+    #[tokio::test]
+    async fn test_signing_in_to_another_server_drops_the_old_servers_cache() {
+        let s = MemoryStore::default();
+        let first = account("app:a@x", "a@x");
+        remember_account(&s, &first).await.unwrap();
+        s.apply(
+            "app:a@x",
+            vec![Change::UpsertConversation(conversation(
+                1,
+                ConversationStatus::Open,
+                None,
+                1,
+            ))],
+        )
+        .await
+        .unwrap();
+        // Signing in again to the same server keeps the cache.
+        remember_account(&s, &first).await.unwrap();
+        assert!(cached(&s, "g:1").await);
+        // The same user and app key on another server: the old cache goes.
+        let mut elsewhere = first.clone();
+        elsewhere.endpoints.chat = "https://chat.example.com".into();
+        remember_account(&s, &elsewhere).await.unwrap();
+        assert!(!cached(&s, "g:1").await);
+        assert_eq!(s.accounts().await.unwrap(), vec![elsewhere]);
     }
 }
