@@ -5,8 +5,11 @@
 //! - `cargo xtask test [--no-e2e]`: every check and test the project has.
 //!
 //! Others: `cargo xtask bindings` (regenerate the TypeScript bindings), `cargo xtask deps`
-//! (install system and UI dependencies only).
+//! (install system and UI dependencies only), `cargo xtask bundle [--install-test]` (release
+//! packages for this OS), `cargo xtask install-test` (install, start and purge the .deb in a
+//! fresh Debian root), `cargo xtask lint-workflows` (actionlint).
 
+mod bundle;
 mod proc;
 mod steps;
 mod sys;
@@ -26,6 +29,11 @@ fn main() -> ExitCode {
         Some("e2e") => steps::e2e_only(),
         Some("bindings") => steps::bindings(),
         Some("deps") => steps::deps(),
+        Some("bundle") => bundle::bundle(&bundle::BundleOpts {
+            install_test: args.iter().any(|a| a == "--install-test"),
+        }),
+        Some("install-test") => bundle::install_test(),
+        Some("lint-workflows") => bundle::lint_workflows(),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -46,7 +54,12 @@ const USAGE: &str = "usage: cargo xtask <command>
   test [--no-e2e] formatting, clippy, Rust tests, UI tests, bindings check, end-to-end tests
   e2e            build the app and run only the end-to-end tests
   bindings       regenerate ui/src/lib/ipc/bindings.ts from the Rust commands
-  deps           install missing system packages and UI dependencies";
+  deps           install missing system packages and UI dependencies
+  bundle [--install-test]
+                 release build and this OS's packages (Linux .deb/.rpm, macOS .app/.dmg,
+                 Windows .msi/.exe); --install-test then runs install-test
+  install-test   install the .deb in a fresh Debian root (root only), start it, purge it
+  lint-workflows actionlint over .github/workflows";
 
 #[derive(Debug, Default)]
 pub struct RunOpts {

@@ -2,6 +2,7 @@
 //! group and the whole group is terminated when its guard is dropped.
 
 use std::net::TcpListener;
+#[cfg(unix)]
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -39,6 +40,7 @@ pub struct Background {
 
 impl Background {
     pub fn spawn(name: &str, cmd: &mut Command) -> Result<Self> {
+        #[cfg(unix)]
         cmd.process_group(0);
         let child = cmd
             .spawn()

@@ -79,6 +79,15 @@ pub fn target_dir() -> Result<PathBuf> {
         .ok_or_else(|| "cargo metadata has no target_directory".into())
 }
 
+/// npm's launcher: a .cmd script on Windows, which `Command` does not find by its bare name.
+pub fn npm() -> &'static str {
+    if cfg!(windows) {
+        "npm.cmd"
+    } else {
+        "npm"
+    }
+}
+
 pub fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
@@ -158,7 +167,7 @@ pub fn ensure_packages(sets: &[&[&str]]) -> Result<()> {
 
 /// Install the UI's npm dependencies when node_modules is missing or older than the lock file.
 pub fn ensure_ui_deps() -> Result<()> {
-    if which("npm").is_none() {
+    if which(npm()).is_none() {
         ensure_packages(&[&["nodejs", "npm"]])?;
     }
     let ui = ui_dir();
@@ -178,7 +187,7 @@ pub fn ensure_ui_deps() -> Result<()> {
     // files without other platforms' optional packages and `npm ci` then refuses them.
     eprintln!("xtask: installing UI dependencies (npm install, from package-lock.json)");
     proc::run(
-        Command::new("npm")
+        Command::new(npm())
             .args(["install", "--no-audit", "--no-fund"])
             .current_dir(&ui),
     )
