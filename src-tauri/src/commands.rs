@@ -5,7 +5,7 @@ use parley_core::model::{
     Agent, Contact, Conversation, ConversationStatus, InboxSort, InboxView, Message,
 };
 use parley_core::server::broker_is_unencrypted_remote;
-use parley_core::store::{InboxQuery, SearchHit, Store, ViewCounts};
+use parley_core::store::{InboxQuery, SearchHit, ViewCounts};
 use parley_core::{AppError, Endpoints, ErrorCode, ServerPreset, SignInForm, SignInPlan};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, State};

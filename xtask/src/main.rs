@@ -9,7 +9,9 @@
 //! packages for this OS), `cargo xtask install-test` (install, start and purge the .deb in a
 //! fresh Debian root), `cargo xtask lint-workflows` (actionlint).
 
+mod bench;
 mod bundle;
+mod desktop;
 mod proc;
 mod steps;
 mod sys;
@@ -29,6 +31,9 @@ fn main() -> ExitCode {
         Some("e2e") => steps::e2e_only(),
         Some("bindings") => steps::bindings(),
         Some("deps") => steps::deps(),
+        Some("bench") => bench::bench(&bench::BenchOpts {
+            smoke: args.iter().any(|a| a == "--smoke"),
+        }),
         Some("bundle") => bundle::bundle(&bundle::BundleOpts {
             install_test: args.iter().any(|a| a == "--install-test"),
         }),
@@ -55,6 +60,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   e2e            build the app and run only the end-to-end tests
   bindings       regenerate ui/src/lib/ipc/bindings.ts from the Rust commands
   deps           install missing system packages and UI dependencies
+  bench [--smoke] app benchmarks in the real window (release build; --smoke: debug, few
+                 samples) → <target>/bench/report.json and report.md
   bundle [--install-test]
                  release build and this OS's packages (Linux .deb/.rpm, macOS .app/.dmg,
                  Windows .msi/.exe); --install-test then runs install-test

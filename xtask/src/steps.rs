@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::proc::{self, Background, SessionBus, VirtualDisplay};
+use crate::desktop::{Desktop, DesktopOpts};
+use crate::proc::{self, Background, VirtualDisplay};
 use crate::sys::{self, BUILD_PACKAGES, RUN_PACKAGES, TEST_PACKAGES};
 use crate::{Result, RunOpts, TestOpts};
 
@@ -80,8 +81,28 @@ fn build_binaries(with_sandbox: bool) -> Result<()> {
     proc::run(&mut sys::cargo_cmd(args))
 }
 
-fn bin(name: &str) -> Result<PathBuf> {
-    let p = sys::target_dir()?.join("debug").join(name);
+/// The profile `bin` finds binaries in: debug, or release once `build_all(true)` ran.
+static PROFILE: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+
+/// UI and every binary, in the release profile when asked (benchmarks).
+pub fn build_all(release: bool) -> Result<()> {
+    build_ui()?;
+    if release {
+        let _ = PROFILE.set("release");
+        proc::run(&mut sys::cargo_cmd(&[
+            "build",
+            "--release",
+            "--workspace",
+            "--bins",
+        ]))
+    } else {
+        build_binaries(true)
+    }
+}
+
+pub fn bin(name: &str) -> Result<PathBuf> {
+    let profile = PROFILE.get().copied().unwrap_or("debug");
+    let p = sys::target_dir()?.join(profile).join(name);
     if p.is_file() {
         Ok(p)
     } else {
@@ -90,7 +111,7 @@ fn bin(name: &str) -> Result<PathBuf> {
 }
 
 /// Environment every app launch gets: WebKit paints sooner without the DMA-BUF renderer.
-fn app_env(cmd: &mut Command) {
+pub fn app_env(cmd: &mut Command) {
     cmd.env("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
 }
 
@@ -105,6 +126,9 @@ pub fn run(opts: RunOpts) -> Result<()> {
     t.step("UI build", build_ui)?;
     t.step("cargo build", || build_binaries(opts.sandbox))?;
     t.summary();
+    if let (Some(out), true) = (&opts.screenshot, opts.sandbox) {
+        return signed_in_screenshot(out, opts.theme.as_deref());
+    }
 
     let _sandbox = if opts.sandbox && sandbox_exists() {
         start_sandbox()?
@@ -189,6 +213,40 @@ pub fn run(opts: RunOpts) -> Result<()> {
     Ok(())
 }
 
+/// What an agent sees on a working day: signed in to a private demo sandbox, the inbox with a
+/// conversation open (tests/e2e/screenshot.mjs drives the real window).
+fn signed_in_screenshot(out: &Path, theme: Option<&str>) -> Result<()> {
+    let app = bin("parley")?;
+    let desktop = Desktop::start(
+        "parley-screenshot",
+        &DesktopOpts {
+            keyring: false,
+            sandbox_args: Vec::new(),
+        },
+    )?;
+    let mut app_env = vec![("PARLEY_SECRETS", "memory")];
+    if let Some(theme) = theme {
+        app_env.push(("PARLEY_THEME", theme));
+    }
+    let driver = desktop.driver(&app_env)?;
+    let out = if out.is_absolute() {
+        out.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map_err(|e| e.to_string())?
+            .join(out)
+    };
+    let mut node = desktop.node(&driver, &app)?;
+    node.arg("tests/e2e/screenshot.mjs")
+        .env("SCREENSHOT_OUT", &out);
+    let r = proc::run(&mut node);
+    drop(driver);
+    desktop.clean_up(r.is_ok());
+    r?;
+    eprintln!("xtask: screenshot written to {}", out.display());
+    Ok(())
+}
+
 fn screenshot(display: &str, out: &Path) -> Result<()> {
     // ImageMagick's `import` (Debian's imagemagick; /usr/local/bin/convert may be a stand-in).
     let import = ["/usr/bin/import", "import"]
@@ -202,7 +260,7 @@ fn screenshot(display: &str, out: &Path) -> Result<()> {
     )
 }
 
-fn tempdir(prefix: &str) -> Result<PathBuf> {
+pub fn tempdir(prefix: &str) -> Result<PathBuf> {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
@@ -247,7 +305,7 @@ fn start_sandbox() -> Result<Option<Background>> {
 }
 
 /// The sandbox prints one JSON line on stdout when it is ready.
-fn read_ready_line(sandbox: &mut Background) -> Result<serde_json::Value> {
+pub fn read_ready_line(sandbox: &mut Background) -> Result<serde_json::Value> {
     let stdout = sandbox
         .child()
         .stdout
@@ -342,10 +400,17 @@ fn test_steps(t: &mut Timer, opts: &TestOpts) -> Result<()> {
         "core crates are free of tauri/gtk/webkit",
         core_crates_are_gui_free,
     )?;
+    t.step(
+        "release workflow lint (actionlint)",
+        crate::bundle::lint_workflows,
+    )?;
     t.step("Rust tests (nextest, incl. bindings check)", rust_tests)?;
     if opts.e2e {
         t.step("build app binaries", || build_binaries(true))?;
         t.step("end-to-end tests (tauri-driver, Xvfb)", e2e)?;
+        t.step("app benchmarks, smoke run (no timing asserted)", || {
+            crate::bench::bench(&crate::bench::BenchOpts { smoke: true })
+        })?;
     }
     Ok(())
 }
@@ -437,96 +502,16 @@ pub fn e2e_only() -> Result<()> {
 }
 
 fn e2e() -> Result<()> {
-    let driver = sys::ensure_cargo_tool("tauri-driver", "tauri-driver", "^2")?;
     let app = bin("parley")?;
-    let display = VirtualDisplay::start()?;
-    let bus = SessionBus::start()?;
-    let scratch = tempdir("parley-e2e")?;
-    let port = proc::free_port()?;
-    let native_port = proc::free_port()?;
-
-    // The app (started by tauri-driver), the test runner and anything the tests start share
-    // one display, one session bus and one throw-away profile.
-    let env = |cmd: &mut Command| {
-        cmd.env("DISPLAY", &display.display)
-            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
-            .env("XDG_CONFIG_HOME", scratch.join("config"))
-            .env("XDG_DATA_HOME", scratch.join("data"))
-            .env("XDG_CACHE_HOME", scratch.join("cache"));
-        app_env(cmd);
-    };
-    // A notification daemon on the test bus, and a recording of every Notify call.
-    let notify_log = scratch.join("notify.log");
-    let _monitor = Background::spawn(
-        "dbus-monitor",
-        Command::new("dbus-monitor")
-            .arg("type='method_call',interface='org.freedesktop.Notifications',member='Notify'")
-            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
-            .stdout(
-                std::fs::File::create(&notify_log)
-                    .map_err(|e| format!("{}: {e}", notify_log.display()))?,
-            )
-            .stderr(Stdio::null()),
+    let desktop = Desktop::start(
+        "parley-e2e",
+        &DesktopOpts {
+            keyring: false,
+            sandbox_args: Vec::new(),
+        },
     )?;
-    let _daemon = Background::spawn(
-        "dunst",
-        Command::new("dunst")
-            .env("DISPLAY", &display.display)
-            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null()),
-    )?;
-    proc::wait_until("the notification daemon", Duration::from_secs(10), || {
-        Command::new("dbus-send")
-            .args([
-                "--session",
-                "--print-reply",
-                "--dest=org.freedesktop.DBus",
-                "/",
-                "org.freedesktop.DBus.NameHasOwner",
-                "string:org.freedesktop.Notifications",
-            ])
-            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
-            .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"))
-            .unwrap_or(false)
-    })?;
-
-    // The sandbox with demo data on free ports; the tests read its ready line.
-    let mut sandbox = Background::spawn(
-        "parley-sandbox",
-        Command::new(bin("parley-sandbox")?)
-            .args([
-                "--memory",
-                "--seed",
-                "demo",
-                "--http",
-                "127.0.0.1:0",
-                "--mqtt",
-                "127.0.0.1:0",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null()),
-    )?;
-    let ready = read_ready_line(&mut sandbox)?;
-
-    let mut cmd = Command::new(&driver);
-    cmd.args([
-        "--port",
-        &port.to_string(),
-        "--native-port",
-        &native_port.to_string(),
-    ])
-    .stdout(Stdio::null())
     // No keyring daemon on the test bus: the app keeps secrets in memory here.
-    .env("PARLEY_SECRETS", "memory");
-    env(&mut cmd);
-    let mut driver_proc = Background::spawn("tauri-driver", &mut cmd)?;
-    proc::wait_until("tauri-driver", Duration::from_secs(20), || {
-        proc::port_open(port) && driver_proc.check_alive().is_ok()
-    })?;
-    driver_proc.check_alive()?;
-
+    let driver = desktop.driver(&[("PARLEY_SECRETS", "memory")])?;
     let tests_dir = sys::root().join("tests/e2e");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&tests_dir)
         .map_err(|e| format!("{}: {e}", tests_dir.display()))?
@@ -535,24 +520,10 @@ fn e2e() -> Result<()> {
         .filter(|p| p.to_string_lossy().ends_with(".test.mjs"))
         .collect();
     files.sort();
-    let mut node = Command::new("node");
-    node.arg("--test")
-        .arg("--test-concurrency=1")
-        .args(&files)
-        .env("PARLEY_APP", &app)
-        .env("WEBDRIVER_URL", format!("http://127.0.0.1:{port}"))
-        .env("E2E_ARTIFACTS", scratch.join("artifacts"))
-        .env("PARLEY_SANDBOX_READY", ready.to_string())
-        .env("PARLEY_SANDBOX_BIN", bin("parley-sandbox")?)
-        .env("NOTIFY_LOG", &notify_log)
-        .current_dir(sys::root());
-    env(&mut node);
+    let mut node = desktop.node(&driver, &app)?;
+    node.arg("--test").arg("--test-concurrency=1").args(&files);
     let r = proc::run(&mut node);
-    driver_proc.stop();
-    if r.is_ok() {
-        let _ = std::fs::remove_dir_all(&scratch);
-    } else {
-        eprintln!("xtask: e2e artifacts kept in {}", scratch.display());
-    }
+    drop(driver);
+    desktop.clean_up(r.is_ok());
     r
 }
