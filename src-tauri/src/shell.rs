@@ -179,11 +179,7 @@ impl Shell {
         if let Ok(t) = self.tray.lock() {
             match t.as_ref() {
                 Some(t) => t.set_unread(app, total),
-                None => {
-                    if let Some(w) = app.get_webview_window("main") {
-                        let _ = w.set_title(&crate::tray::title_for(total));
-                    }
-                }
+                None => crate::tray::set_window_unread(app, total),
             }
         }
     }

@@ -22,6 +22,16 @@ pub fn title_for(unread: i64) -> String {
     }
 }
 
+/// The count in the window title, and on the dock / launcher icon where the OS has a badge
+/// (macOS; Linux desktops with the Unity launcher API). Windows has no badge for this.
+pub fn set_window_unread(app: &AppHandle, unread: i64) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.set_title(&title_for(unread));
+        #[cfg(not(windows))]
+        let _ = w.set_badge_count((unread > 0).then_some(unread));
+    }
+}
+
 pub fn show_main_window(app: &AppHandle) {
     if let Some(w) = app.get_webview_window("main") {
         let _ = w.unminimize();
@@ -135,10 +145,7 @@ impl Tray {
     /// The unread count on the tray (tooltip; a label beside the icon on Linux) and in the
     /// window title.
     pub fn set_unread(&self, app: &AppHandle, unread: i64) {
-        let title = title_for(unread);
-        if let Some(w) = app.get_webview_window("main") {
-            let _ = w.set_title(&title);
-        }
+        set_window_unread(app, unread);
         if let Some(icon) = &self.icon {
             let tip = if unread > 0 {
                 format!("Parley: {unread} unread")
