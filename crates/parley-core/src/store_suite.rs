@@ -38,6 +38,7 @@ where
     contacts_and_presence(make().await).await;
     accounts_are_isolated_and_removable(make().await).await;
     read_receipts_upgrade_outgoing(make().await).await;
+    a_batch_of_new_messages_ends_like_one_by_one(make().await, make().await).await;
 }
 
 pub fn account(id: &str, user: &str) -> Account {
@@ -889,4 +890,111 @@ async fn read_receipts_upgrade_outgoing<S: Store>(s: S) {
         ],
         "a queued message is not marked read"
     );
+}
+
+/// Stores may write a batch of new messages differently (multi-row statements); the result
+/// must be what applying them one by one gives: previews, activity times, unread counts,
+/// placeholders, timelines, search.
+async fn a_batch_of_new_messages_ends_like_one_by_one<S: Store>(batch: S, single: S) {
+    let mut msgs = Vec::new();
+    for i in 0..60_i64 {
+        let group = 1 + i % 3; // 1 and 2 are cached, 3 is not (a placeholder)
+        let mut m = incoming(
+            group,
+            &format!("b{i}"),
+            1_000 + i * 10,
+            &format!("batch word{i}"),
+        );
+        match i {
+            // A group action newest in conversation 1: activity moves, preview does not.
+            57 => m.content_type = 10,
+            // An older message arriving late: neither preview nor activity move.
+            58 => m.created_at = 5,
+            // An agent's reply: not unread.
+            59 => {
+                m.direction = Direction::Outgoing;
+                m.sender_id = ME.into();
+            }
+            _ => {}
+        }
+        msgs.push(m);
+    }
+    for s in [&batch, &single] {
+        setup(s).await;
+        s.apply(
+            ACCOUNT,
+            vec![
+                Change::UpsertConversation(conversation(
+                    1,
+                    ConversationStatus::Open,
+                    Some(ME),
+                    500,
+                )),
+                Change::UpsertConversation(conversation(2, ConversationStatus::Open, None, 2_000)),
+            ],
+        )
+        .await
+        .expect("seed");
+    }
+    let applied = batch
+        .apply(
+            ACCOUNT,
+            msgs.iter().cloned().map(Change::UpsertMessage).collect(),
+        )
+        .await
+        .expect("batch");
+    for m in &msgs {
+        single
+            .apply(ACCOUNT, vec![Change::UpsertMessage(m.clone())])
+            .await
+            .expect("one");
+    }
+    assert_eq!(applied.messages.len(), msgs.len());
+    assert_eq!(applied.new_conversations, vec!["g:3".to_owned()]);
+    assert_eq!(
+        applied.new_incoming.len(),
+        msgs.iter()
+            .filter(|m| m.direction == Direction::Incoming)
+            .count()
+    );
+    let (a, b) = (all_rows(&batch).await, all_rows(&single).await);
+    assert_eq!(a.len(), 3);
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(
+            (&x.id, x.last_activity_at, &x.last_message_preview, x.unread),
+            (&y.id, y.last_activity_at, &y.last_message_preview, y.unread),
+            "batch vs one by one"
+        );
+    }
+    assert_eq!(
+        batch.counts(ACCOUNT).await.expect("counts"),
+        single.counts(ACCOUNT).await.expect("counts")
+    );
+    for g in 1..=3 {
+        let id = format!("g:{g}");
+        let ta = batch.timeline(ACCOUNT, &id, None, 100).await.expect("tl");
+        let tb = single.timeline(ACCOUNT, &id, None, 100).await.expect("tl");
+        assert_eq!(ta, tb, "timeline of {id}");
+    }
+    assert_eq!(
+        batch
+            .search(ACCOUNT, "word42", 5)
+            .await
+            .expect("search")
+            .len(),
+        1
+    );
+    // Sending the same batch again changes nothing (the one-by-one path takes over).
+    batch
+        .apply(
+            ACCOUNT,
+            msgs.iter().cloned().map(Change::UpsertMessage).collect(),
+        )
+        .await
+        .expect("again");
+    assert_eq!(all_rows(&batch).await, a);
+}
+
+async fn all_rows<S: Store>(s: &S) -> Vec<Conversation> {
+    s.inbox(ACCOUNT, q(InboxView::All)).await.expect("inbox")
 }

@@ -1,7 +1,7 @@
 //! The SQLite [`Store`]: WAL, embedded migrations, FTS5 over messages and contacts, view
 //! counts kept by triggers, and one writer (a batch of changes is one transaction).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Mutex as StdMutex;
@@ -136,6 +136,11 @@ impl ViewFlags {
 const CONV_COLS: &str = "id, group_id, client_group_id, title, group_type, status, assignee, \
     customer_id, image_url, members, metadata, created_at, last_activity_at, preview, unread, \
     muted_until";
+/// Runs of new messages at least this long are inserted with multi-row statements.
+const BATCH_MIN: usize = 16;
+/// Bound variables per statement (SQLite allows 32766; fewer keeps statements small).
+const VARS_PER_STATEMENT: usize = 4_000;
+
 const MSG_COLS: &str =
     "key, conversation_id, sender_id, created_at, text, content_type, metadata, \
     attachment, direction, state, client_key";
@@ -487,6 +492,199 @@ impl Tx<'_> {
         .await
         .map_err(map_err)?;
         self.applied.conversations.push(m.conversation_id.clone());
+        Ok(())
+    }
+
+    /// Apply changes in order; runs of upserted messages that are all new go through
+    /// [`Self::insert_new_messages`] (multi-row statements), with the same result.
+    async fn apply_all(&mut self, changes: Vec<Change>) -> StoreResult<()> {
+        let mut run: Vec<Message> = Vec::new();
+        for c in changes {
+            match c {
+                Change::UpsertMessage(m) => run.push(m),
+                other => {
+                    self.upsert_messages(std::mem::take(&mut run)).await?;
+                    self.apply(other).await?;
+                }
+            }
+        }
+        self.upsert_messages(run).await
+    }
+
+    async fn upsert_messages(&mut self, run: Vec<Message>) -> StoreResult<()> {
+        if run.len() >= BATCH_MIN && self.all_new(&run).await? {
+            return self.insert_new_messages(run).await;
+        }
+        for m in run {
+            self.upsert_message(m).await?;
+        }
+        Ok(())
+    }
+
+    /// True when no message of `run` is stored yet (by key or client key) and none repeats a
+    /// key or client key of another: then their order only matters per conversation.
+    async fn all_new(&mut self, run: &[Message]) -> StoreResult<bool> {
+        let mut keys = HashSet::new();
+        let mut client_keys = HashSet::new();
+        for m in run {
+            if !keys.insert(m.key.as_str()) {
+                return Ok(false);
+            }
+            if let Some(ck) = &m.client_key {
+                if !client_keys.insert(ck.as_str()) {
+                    return Ok(false);
+                }
+            }
+        }
+        for (column, values) in [
+            ("key", keys.into_iter().collect::<Vec<_>>()),
+            ("client_key", client_keys.into_iter().collect()),
+        ] {
+            for chunk in values.chunks(VARS_PER_STATEMENT) {
+                let mut q = sqlx::QueryBuilder::new("SELECT 1 FROM messages WHERE account = ");
+                q.push_bind(self.account)
+                    .push(format!(" AND {column} IN ("));
+                let mut sep = q.separated(", ");
+                for v in chunk {
+                    sep.push_bind(*v);
+                }
+                q.push(") LIMIT 1");
+                let hit = q
+                    .build()
+                    .fetch_optional(&mut *self.conn)
+                    .await
+                    .map_err(map_err)?;
+                if hit.is_some() {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// New messages in multi-row INSERTs, then one update per conversation with what the
+    /// one-by-one path would have left: the same preview, activity time and unread count.
+    async fn insert_new_messages(&mut self, run: Vec<Message>) -> StoreResult<()> {
+        const COLS: usize = 13;
+        for chunk in run.chunks(VARS_PER_STATEMENT / COLS) {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO messages (key, conversation_id, sender_id, created_at, text,
+                    content_type, metadata, attachment, direction, state, client_key,
+                    search_text, account) ",
+            );
+            q.push_values(chunk, |mut b, m| {
+                b.push_bind(&m.key)
+                    .push_bind(&m.conversation_id)
+                    .push_bind(&m.sender_id)
+                    .push_bind(m.created_at)
+                    .push_bind(&m.text)
+                    .push_bind(m.content_type)
+                    .push_bind(json(&m.metadata))
+                    .push_bind(m.attachment.as_ref().map(json))
+                    .push_bind(i64::from(m.direction == Direction::Outgoing))
+                    .push_bind(state_code(m.state))
+                    .push_bind(&m.client_key)
+                    .push_bind(search_text(m))
+                    .push_bind(self.account);
+            });
+            q.build().execute(&mut *self.conn).await.map_err(map_err)?;
+        }
+
+        // Each conversation, in the order first seen; placeholders for unknown ones.
+        let mut order: Vec<&str> = Vec::new();
+        let mut by_conv: HashMap<&str, Vec<&Message>> = HashMap::new();
+        for m in &run {
+            by_conv
+                .entry(m.conversation_id.as_str())
+                .or_insert_with(|| {
+                    order.push(m.conversation_id.as_str());
+                    Vec::new()
+                })
+                .push(m);
+        }
+        // The cached ones' activity time and whether they have a preview, in one query.
+        let mut cached: HashMap<String, (i64, bool)> = HashMap::new();
+        for chunk in order.chunks(VARS_PER_STATEMENT) {
+            let mut q = sqlx::QueryBuilder::new(
+                "SELECT id, last_activity_at, preview IS NULL AS no_preview FROM conversations
+                 WHERE account = ",
+            );
+            q.push_bind(self.account).push(" AND id IN (");
+            let mut sep = q.separated(", ");
+            for id in chunk {
+                sep.push_bind(*id);
+            }
+            q.push(")");
+            for r in q
+                .build()
+                .fetch_all(&mut *self.conn)
+                .await
+                .map_err(map_err)?
+            {
+                cached.insert(
+                    r.get("id"),
+                    (r.get("last_activity_at"), r.get("no_preview")),
+                );
+            }
+        }
+        // (id, set preview?, preview, activity, unread to add) per conversation.
+        let mut updates: Vec<(&str, bool, Option<String>, i64, i64)> = Vec::new();
+        for id in &order {
+            let (mut last, mut no_preview) = match cached.get(*id) {
+                Some(v) => *v,
+                None => {
+                    let placeholder = placeholder_conversation(by_conv[id][0]);
+                    self.write_conv(&placeholder).await?;
+                    self.applied.new_conversations.push((*id).to_owned());
+                    (
+                        placeholder.last_activity_at,
+                        placeholder.last_message_preview.is_none(),
+                    )
+                }
+            };
+            // What `bump_conversation` does message by message.
+            let mut preview: Option<String> = None;
+            let mut unread = 0_i64;
+            for m in &by_conv[id] {
+                let newer = m.created_at >= last || no_preview;
+                if newer && !matches!(m.content_type, 10 | 11) {
+                    preview = Some(m.preview());
+                    no_preview = false;
+                }
+                if newer {
+                    last = last.max(m.created_at);
+                }
+                unread += i64::from(counts_as_unread(m));
+            }
+            updates.push((id, preview.is_some(), preview, last, unread));
+            self.applied.conversations.push((*id).to_owned());
+        }
+        for chunk in updates.chunks(VARS_PER_STATEMENT / 5) {
+            let mut q = sqlx::QueryBuilder::new(
+                "UPDATE conversations SET
+                    preview = CASE WHEN v.column2 THEN v.column3 ELSE conversations.preview END,
+                    last_activity_at = v.column4,
+                    unread = conversations.unread + v.column5
+                 FROM (",
+            );
+            q.push_values(chunk, |mut b, (id, set, preview, last, unread)| {
+                b.push_bind(*id)
+                    .push_bind(*set)
+                    .push_bind(preview.as_deref())
+                    .push_bind(*last)
+                    .push_bind(*unread);
+            });
+            q.push(") AS v WHERE conversations.account = ")
+                .push_bind(self.account)
+                .push(" AND conversations.id = v.column1");
+            q.build().execute(&mut *self.conn).await.map_err(map_err)?;
+        }
+        self.applied.new_incoming.extend(
+            run.iter()
+                .filter(|m| m.direction == Direction::Incoming)
+                .cloned(),
+        );
+        self.applied.messages.extend(run);
         Ok(())
     }
 
@@ -983,9 +1181,7 @@ impl Store for SqliteStore {
             me: &me,
             applied: Applied::default(),
         };
-        for c in changes {
-            t.apply(c).await?;
-        }
+        t.apply_all(changes).await?;
         let mut applied = t.applied;
         tx.commit().await.map_err(map_err)?;
         applied.conversations.sort();
