@@ -60,7 +60,8 @@ describe("connection state", () => {
     expect(screen.getByText("Connecting…")).toBeTruthy();
     expect(screen.getByText(/Real-time link not encrypted/)).toBeTruthy();
 
-    await vi.waitFor(() => expect(ipc.listenerCount()).toBe(1));
+    // The app (window title) and the shell (this account) both listen.
+    await vi.waitFor(() => expect(ipc.listenerCount()).toBe(2));
     ipc.emit(
       emptyBatch({
         connection: { state: "offline", retryInMs: 5000, reason: "network down" },
@@ -82,7 +83,7 @@ describe("connection state", () => {
       }),
     );
     const status = await screen.findByText(/Offline · reconnecting in 5s/);
-    expect(within(status.closest(".conn") as HTMLElement).getByText("· 1 queued")).toBeTruthy();
+    expect(within(status.closest(".conn") as HTMLElement).getByText("1 queued").id).toBe("queued-count");
 
     ipc.emit(emptyBatch({ connection: { state: "online" }, rekeyed: [["q1", "srv-1"]] }));
     expect(await screen.findByText("Online")).toBeTruthy();
@@ -114,5 +115,103 @@ describe("theme toggle", () => {
     expect(localStorage.getItem("parley.theme")).toBe("dark");
     expect(button.getAttribute("aria-label")).toBe("Theme: Dark. Change theme");
     localStorage.clear();
+  });
+});
+
+describe("send queue in the status bar", () => {
+  it("shows the queued count from the inbox page even when online, then follows the batches' count", async () => {
+    const ipc = scenario();
+    ipc.state.messages["g:2"] = [
+      {
+        key: "q9",
+        conversationId: "g:2",
+        senderId: "agent@parley.test",
+        createdAt: Date.now(),
+        text: "waiting",
+        contentType: 0,
+        metadata: {},
+        attachment: null,
+        direction: "outgoing",
+        state: "queued",
+        clientKey: "q9",
+      },
+    ];
+    render(App, { ipc });
+    await screen.findByText("Alice Martin");
+    expect(screen.getByText("Online")).toBeTruthy();
+    await vi.waitFor(() => expect(document.querySelector("#queued-count")?.textContent).toBe("1 queued"));
+
+    await vi.waitFor(() => expect(ipc.listenerCount()).toBe(2));
+    const counts = { assignedToMe: 3, unassigned: 1, all: 4, closed: 1, spam: 1, unread: 2 };
+    ipc.emit(emptyBatch({ counts, queued: 3 }));
+    await vi.waitFor(() => expect(document.querySelector("#queued-count")?.textContent).toBe("3 queued"));
+    ipc.emit(emptyBatch({ counts, queued: 0 }));
+    await vi.waitFor(() => expect(document.querySelector("#queued-count")).toBeNull());
+  });
+
+  it("counts a reply sent from the composer until the shell reports it sent", async () => {
+    const ipc = scenario();
+    render(App, { ipc });
+    await fireEvent.click(await screen.findByText("Alice Martin"));
+    const box = await screen.findByLabelText<HTMLTextAreaElement>("Reply");
+    await fireEvent.input(box, { target: { value: "On my way" } });
+    await fireEvent.keyDown(box, { key: "Enter" });
+    await vi.waitFor(() => expect(document.querySelector("#queued-count")?.textContent).toBe("1 queued"));
+    ipc.deliver("local-1");
+    await vi.waitFor(() => expect(document.querySelector("#queued-count")).toBeNull());
+  });
+});
+
+describe("window title", () => {
+  it("is 'Parley (N)' with the unread count of every signed-in account, and 'Parley' when nothing is unread", async () => {
+    document.title = "";
+    const ipc = scenario({ accounts: [account(), account({ id: "acc-2", userId: "ada@other.example", displayName: "Ada (EU)" })] });
+    render(App, { ipc });
+    await screen.findByText("Alice Martin");
+    // Two unread in the open account, and the mock's other account sees the same inbox.
+    await vi.waitFor(() => expect(document.title).toBe("Parley (4)"));
+    ipc.emit(emptyBatch({ accountId: "acc-2", counts: { assignedToMe: 0, unassigned: 0, all: 0, closed: 0, spam: 0, unread: 0 } }));
+    await vi.waitFor(() => expect(document.title).toBe("Parley (2)"));
+    ipc.emit(emptyBatch({ accountId: "acc-1", counts: { assignedToMe: 3, unassigned: 1, all: 4, closed: 1, spam: 1, unread: 0 } }));
+    await vi.waitFor(() => expect(document.title).toBe("Parley"));
+  });
+});
+
+describe("notification click", () => {
+  it("selects the conversation in the inbox, switching to All when the current view lacks it", async () => {
+    const ipc = scenario();
+    render(App, { ipc });
+    await screen.findByText("Alice Martin");
+    expect(screen.getByRole("tab", { name: /Mine/ }).getAttribute("aria-selected")).toBe("true");
+    ipc.emitOpen({ accountId: "acc-1", conversationId: "g:4" });
+    expect(await screen.findByRole("heading", { name: "Dan Unassigned" })).toBeTruthy();
+    await vi.waitFor(() => expect(screen.getByRole("tab", { name: /All/ }).getAttribute("aria-selected")).toBe("true"));
+    const row = await vi.waitFor(() => {
+      const el = document.querySelector<HTMLElement>('#inbox-list [data-id="g:4"]');
+      if (!el) throw new Error("row not listed");
+      return el;
+    });
+    expect(row.classList.contains("selected")).toBe(true);
+    expect(row.getAttribute("aria-current")).toBe("true");
+  });
+
+  it("switches to the account the notification belongs to", async () => {
+    const ipc = scenario({ accounts: [account(), account({ id: "acc-2", userId: "ada@other.example", displayName: "Ada (EU)" })] });
+    render(App, { ipc });
+    await screen.findByText("Alice Martin");
+    expect(document.querySelector(".who")?.textContent).toBe("Ada Agent");
+    ipc.emitOpen({ accountId: "acc-2", conversationId: "g:2" });
+    expect(await screen.findByRole("heading", { name: "Bob Stone" })).toBeTruthy();
+    expect(document.querySelector(".status-bar .who")?.textContent).toBe("Ada (EU)");
+    await vi.waitFor(() => expect(document.querySelector('#inbox-list [data-id="g:2"]')?.classList.contains("selected")).toBe(true));
+  });
+
+  it("ignores a click for an account that is not signed in", async () => {
+    const ipc = scenario();
+    render(App, { ipc });
+    await screen.findByText("Alice Martin");
+    ipc.emitOpen({ accountId: "acc-gone", conversationId: "g:2" });
+    await settle(2);
+    expect(screen.queryByRole("heading", { name: "Bob Stone" })).toBeNull();
   });
 });

@@ -13,6 +13,27 @@ if (!window.matchMedia) {
     }) as MediaQueryList;
 }
 
+// jsdom has <dialog> but not its methods: enough of them for the lightbox and settings.
+if (typeof HTMLDialogElement !== "undefined" && !HTMLDialogElement.prototype.showModal) {
+  HTMLDialogElement.prototype.showModal = function (this: HTMLDialogElement) {
+    this.setAttribute("open", "");
+  };
+  HTMLDialogElement.prototype.show = function (this: HTMLDialogElement) {
+    this.setAttribute("open", "");
+  };
+  HTMLDialogElement.prototype.close = function (this: HTMLDialogElement) {
+    if (!this.hasAttribute("open")) return;
+    this.removeAttribute("open");
+    this.dispatchEvent(new Event("close"));
+  };
+  Object.defineProperty(HTMLDialogElement.prototype, "open", {
+    get(this: HTMLDialogElement) {
+      return this.hasAttribute("open");
+    },
+    configurable: true,
+  });
+}
+
 import { afterEach } from "vitest";
 import { cleanup } from "@testing-library/svelte";
 

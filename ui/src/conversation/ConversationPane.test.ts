@@ -240,19 +240,19 @@ describe("timeline", () => {
     expect(document.querySelector(".pill, .cards, .rich-button")).toBeNull();
   });
 
-  it("shows image attachments as thumbnails and other files as chips", async () => {
+  it("shows link-only image attachments (no blob key) as linked thumbnails and other files as chips", async () => {
     const ipc = withMessages([
       {
         key: "i1",
         text: "",
         contentType: 1,
-        attachment: { name: "photo.png", size: 2048, contentType: "image/png", blobKey: "b", url: "https://cdn.example/photo.png", thumbnailUrl: "https://cdn.example/thumb.png" },
+        attachment: { name: "photo.png", size: 2048, contentType: "image/png", blobKey: null, url: "https://cdn.example/photo.png", thumbnailUrl: "https://cdn.example/thumb.png" },
       },
       {
         key: "i2",
         text: "",
         contentType: 1,
-        attachment: { name: "report.pdf", size: 1_572_864, contentType: "application/pdf", blobKey: "c", url: "https://cdn.example/report.pdf", thumbnailUrl: null },
+        attachment: { name: "report.pdf", size: 1_572_864, contentType: "application/pdf", blobKey: null, url: "https://cdn.example/report.pdf", thumbnailUrl: null },
       },
     ]);
     setup(ipc);

@@ -17,6 +17,33 @@ const PREVIEWS = [
   "How do I export my data?",
 ];
 
+/** A photo-like picture for the image attachment (the shell would download the real one). */
+function demoPicture(): string {
+  const canvas = document.createElement("canvas");
+  canvas.width = 480;
+  canvas.height = 360;
+  const g = canvas.getContext("2d");
+  if (!g) return "";
+  const sky = g.createLinearGradient(0, 0, 0, 360);
+  sky.addColorStop(0, "#8fb8f0");
+  sky.addColorStop(1, "#f3d9b1");
+  g.fillStyle = sky;
+  g.fillRect(0, 0, 480, 360);
+  g.fillStyle = "#4a6b45";
+  g.beginPath();
+  g.moveTo(0, 260);
+  g.quadraticCurveTo(160, 170, 300, 240);
+  g.quadraticCurveTo(400, 290, 480, 230);
+  g.lineTo(480, 360);
+  g.lineTo(0, 360);
+  g.fill();
+  g.fillStyle = "#fff6d5";
+  g.beginPath();
+  g.arc(370, 90, 34, 0, Math.PI * 2);
+  g.fill();
+  return canvas.toDataURL("image/png");
+}
+
 export function demoIpc(): MockIpc {
   const now = Date.now();
   const statuses: ConversationStatus[] = ["open", "open", "open", "progress", "initial", "resolved", "spam", "waiting"];
@@ -99,6 +126,15 @@ export function demoIpc(): MockIpc {
         ]),
       },
     }),
+    message({
+      key: "m-4b",
+      conversationId: first.id,
+      senderId: "cust-0",
+      createdAt: at(0, -28),
+      contentType: 1,
+      text: "",
+      attachment: { name: "damaged-parcel.png", size: 412_330, contentType: "image/png", blobKey: "img-1", url: null, thumbnailUrl: null },
+    }),
     message({ key: "m-6", conversationId: first.id, senderId: ME, direction: "outgoing", state: "delivered", createdAt: at(0, -12), text: "I've re-issued the invoice. You'll get it by e-mail." }),
     message({ key: "m-7", conversationId: first.id, senderId: ME, direction: "outgoing", state: "failed", createdAt: at(0, -11), text: "Anything else I can help with?" }),
   ];
@@ -113,6 +149,18 @@ export function demoIpc(): MockIpc {
       "cust-0": { userId: "cust-0", displayName: "Alice Martin", email: "alice@example.com", phone: null, imageUrl: null, metadata: {}, online: true, lastSeenAt: null, roleType: 3 },
     },
     openLimit: 20,
+    previews: { "img-1": demoPicture() },
+    picked: [
+      { name: "quote-2291.pdf", size: 96_512 },
+      { name: "return-label.pdf", size: 48_200 },
+    ],
+    uploadStepMs: 350,
+  });
+  // The sender delivers queued messages a moment later, as it would when online.
+  void ipc.onBatch((b) => {
+    for (const m of b.messages) {
+      if (m.direction === "outgoing" && m.state === "queued") setTimeout(() => ipc.deliver(m.key), 1500);
+    }
   });
   // Alice types now and then.
   setInterval(() => ipc.emit(emptyBatch({ typing: [{ conversationId: first.id, userId: "cust-0", typing: true }] })), 15_000);

@@ -3,8 +3,11 @@
 // `bindings.ts` (never hand-written copies).
 import type {
   AccountSummary,
+  Agent,
+  AgentAvailability,
   AppError,
   AppInfo,
+  AppSettings,
   ConversationDetail,
   ConversationStatus,
   InboxPage,
@@ -16,12 +19,16 @@ import type {
   SignInForm,
   SignInPlan,
   UiBatch,
+  UploadProgress,
 } from "./bindings";
 
 export type {
   AccountSummary,
+  Agent,
+  AgentAvailability,
   AppError,
   AppInfo,
+  AppSettings,
   Attachment,
   ConnectionState,
   Contact,
@@ -39,6 +46,8 @@ export type {
   SignInPlan,
   TypingInfo,
   UiBatch,
+  UploadProgress,
+  NotificationSettings,
   ViewCounts,
 } from "./bindings";
 export type Result<T> = { status: "ok"; data: T } | { status: "error"; error: AppError };
@@ -74,6 +83,23 @@ export interface Ipc {
   onOpenConversation(cb: (target: OpenConversation) => void): Promise<() => void>;
   /** Open a URL in the person's browser (never in the webview). */
   openExternal(url: string): Promise<void>;
+  /** Agents a conversation can be assigned to. */
+  agents(accountId: string): Promise<Result<Agent[]>>;
+  /** The app's settings (notifications, availability). */
+  settings(): Promise<Result<AppSettings>>;
+  saveSettings(settings: AppSettings): Promise<Result<null>>;
+  /** Online or away, on every account. */
+  setAvailability(availability: AgentAvailability): Promise<Result<null>>;
+  /** The system file dialog, then each chosen file uploaded and queued; the queued keys (empty when cancelled). */
+  pickAndSendFiles(accountId: string, conversationId: string): Promise<Result<string[]>>;
+  /** Send a dropped or pasted file's bytes (base64); the queued message's key. */
+  sendAttachment(accountId: string, conversationId: string, name: string, dataBase64: string): Promise<Result<string>>;
+  /** An image attachment as a `data:` URL (fails when it is not a raster image). */
+  attachmentPreview(accountId: string, blobKey: string): Promise<Result<string>>;
+  /** Save an attachment in Downloads and open it with the system app; the saved path. */
+  openAttachment(accountId: string, blobKey: string, name: string): Promise<Result<string>>;
+  /** Listen to upload progress; resolves to an unlisten function. */
+  onUploadProgress(cb: (progress: UploadProgress) => void): Promise<() => void>;
 }
 
 /** Any rejection that is not already `{code, message}` (e.g. Tauri's own string errors). */

@@ -2,8 +2,11 @@
 // push batches as the shell would, and can read back what the UI sent.
 import type {
   AccountSummary,
+  Agent,
+  AgentAvailability,
   AppError,
   AppInfo,
+  AppSettings,
   Conversation,
   ConversationDetail,
   ConversationStatus,
@@ -19,6 +22,7 @@ import type {
   SignInForm,
   SignInPlan,
   UiBatch,
+  UploadProgress,
   ViewCounts,
 } from "./ipc";
 
@@ -54,6 +58,48 @@ export const mockAppInfo: AppInfo = {
 };
 
 export const ME = "agent@parley.test";
+
+export function defaultSettings(): AppSettings {
+  return {
+    notifications: {
+      enabled: true,
+      newConversations: true,
+      assignedToMe: true,
+      messagesInMine: true,
+      mentions: true,
+      quietFromMinute: null,
+      quietToMinute: null,
+      sound: false,
+    },
+    availability: "online",
+  };
+}
+
+export function mockAgents(): Agent[] {
+  return [
+    { userId: ME, name: "Ada Agent", email: ME, available: true },
+    { userId: "sam@parley.test", name: "Sam Support", email: "sam@parley.test", available: true },
+    { userId: "lee@parley.test", name: "Lee Billing", email: "lee@parley.test", available: false },
+    { userId: "bot:triage", name: null, email: null, available: true },
+  ];
+}
+
+/** A content type from a file name, as the shell would sniff it. */
+export function guessType(name: string): string {
+  const ext = name.toLowerCase().split(".").pop() ?? "";
+  const types: Record<string, string> = {
+    png: "image/png",
+    jpg: "image/jpeg",
+    jpeg: "image/jpeg",
+    gif: "image/gif",
+    webp: "image/webp",
+    pdf: "application/pdf",
+    txt: "text/plain",
+    csv: "text/csv",
+    zip: "application/zip",
+  };
+  return types[ext] ?? "application/octet-stream";
+}
 
 export function account(over: Partial<AccountSummary> = {}): AccountSummary {
   return {
@@ -123,6 +169,7 @@ export function emptyBatch(over: Partial<UiBatch> = {}): UiBatch {
     connection: null,
     typing: [],
     storeError: null,
+    queued: null,
     ...over,
   };
 }
@@ -161,6 +208,21 @@ export interface MockCalls {
   search: string[];
   setTyping: { conversationId: string; typing: boolean }[];
   openExternal: string[];
+  agents: string[];
+  settings: number;
+  saveSettings: AppSettings[];
+  setAvailability: AgentAvailability[];
+  pickAndSendFiles: string[];
+  sendAttachment: { conversationId: string; name: string; dataBase64: string }[];
+  attachmentPreview: string[];
+  openAttachment: { blobKey: string; name: string }[];
+}
+
+/** A file the mock's "system dialog" picks. */
+export interface PickedFile {
+  name: string;
+  size: number;
+  contentType?: string;
 }
 
 export interface MockOptions {
@@ -177,6 +239,16 @@ export interface MockOptions {
   fail?: Partial<Record<keyof MockCalls, AppError>>;
   /** How many of the newest messages `openConversation` returns. */
   openLimit?: number;
+  agents?: Agent[];
+  settings?: AppSettings;
+  /** `attachmentPreview` answers by blob key (data: URLs). */
+  previews?: Record<string, string>;
+  /** What the file dialog returns (nothing: the agent cancels). */
+  picked?: PickedFile[];
+  /** Milliseconds between upload progress steps (0: microtasks only). */
+  uploadStepMs?: number;
+  /** Uploads fail with this message (progress `error`, command error). */
+  uploadError?: string;
 }
 
 export interface MockIpc extends Ipc {
@@ -186,7 +258,17 @@ export interface MockIpc extends Ipc {
     conversations: Conversation[];
     messages: Record<string, Message[]>;
     drafts: Record<string, string>;
+    agents: Agent[];
+    settings: AppSettings;
+    /** Uploaded files by blob key. */
+    blobs: Record<string, { name: string; contentType: string; size: number; dataBase64: string | null }>;
   };
+  /** Messages waiting in the send queue (queued or failed outgoing ones). */
+  queuedCount(): number;
+  /** The sender sent a queued message: it gets a server key and the batch says so. */
+  deliver(localKey: string, serverKey?: string): void;
+  /** Deliver upload progress, as the shell's event would. */
+  emitUpload(progress: UploadProgress): void;
   /** Deliver a batch to every listener, as the shell's event would. */
   emit(batch: UiBatch): void;
   listenerCount(): number;
@@ -212,13 +294,25 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
     search: [],
     setTyping: [],
     openExternal: [],
+    agents: [],
+    settings: 0,
+    saveSettings: [],
+    setAvailability: [],
+    pickAndSendFiles: [],
+    sendAttachment: [],
+    attachmentPreview: [],
+    openAttachment: [],
   };
   const state = {
     accounts: opts.accounts ? [...opts.accounts] : [],
     conversations: opts.conversations ? [...opts.conversations] : [],
     messages: { ...(opts.messages ?? {}) },
     drafts: { ...(opts.drafts ?? {}) },
+    agents: opts.agents ? [...opts.agents] : mockAgents(),
+    settings: structuredClone(opts.settings ?? defaultSettings()),
+    blobs: {} as MockIpc["state"]["blobs"],
   };
+  const uploadListeners = new Set<(p: UploadProgress) => void>();
   const listeners = new Set<(b: UiBatch) => void>();
   const openListeners = new Set<(t: OpenConversation) => void>();
   const fail = <T>(name: keyof MockCalls): Result<T> | null =>
@@ -238,6 +332,64 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
     };
   };
   let localSeq = 0;
+  const queuedCount = () =>
+    Object.values(state.messages)
+      .flat()
+      .filter((m) => m.direction === "outgoing" && (m.state === "queued" || m.state === "failed")).length;
+
+  /** Queue a local echo as the sender would, and tell the UI (with counts, as the shell does). */
+  function queueEcho(accountId: string, conversationId: string, over: Partial<Message>): string {
+    localSeq += 1;
+    const key = `local-${localSeq}`;
+    const echo: Message = {
+      key,
+      conversationId,
+      senderId: me(accountId),
+      createdAt: Date.now(),
+      text: "",
+      contentType: 0,
+      metadata: {},
+      attachment: null,
+      direction: "outgoing",
+      state: "queued",
+      clientKey: key,
+      ...over,
+    };
+    (state.messages[conversationId] ??= []).push(echo);
+    queueMicrotask(() =>
+      ipc.emit(emptyBatch({ accountId, conversations: [conversationId], messages: [echo], counts: counts(accountId), queued: queuedCount() })),
+    );
+    return key;
+  }
+
+  const pause = (ms: number) => new Promise<void>((r) => (ms > 0 ? setTimeout(r, ms) : queueMicrotask(r)));
+
+  /** Upload a file with progress events, then queue its message. */
+  async function upload(accountId: string, conversationId: string, name: string, size: number, contentType: string, data: string | null): Promise<Result<string>> {
+    localSeq += 1;
+    const uploadId = `upload-${localSeq}`;
+    const step = opts.uploadStepMs ?? 0;
+    const base: UploadProgress = { accountId, conversationId, uploadId, name, sent: 0, total: size, done: false, error: null };
+    ipc.emitUpload(base);
+    for (const part of [0.35, 0.7]) {
+      await pause(step);
+      if (opts.uploadError) break;
+      ipc.emitUpload({ ...base, sent: Math.round(size * part) });
+    }
+    await pause(step);
+    if (opts.uploadError) {
+      ipc.emitUpload({ ...base, done: true, error: opts.uploadError });
+      return { status: "error", error: { code: "unreachable", message: opts.uploadError, field: null } };
+    }
+    ipc.emitUpload({ ...base, sent: size, done: true });
+    const blobKey = `blob-${localSeq}`;
+    state.blobs[blobKey] = { name, contentType, size, dataBase64: data };
+    const key = queueEcho(accountId, conversationId, {
+      contentType: 1,
+      attachment: { name, size, contentType, blobKey, url: null, thumbnailUrl: null },
+    });
+    return ok(key);
+  }
 
   const ipc: MockIpc = {
     calls,
@@ -246,6 +398,30 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
       for (const l of [...listeners]) l(batch);
     },
     listenerCount: () => listeners.size,
+    queuedCount,
+    deliver(localKey, serverKey = `srv-${localKey}`) {
+      for (const [conversationId, list] of Object.entries(state.messages)) {
+        const i = list.findIndex((m) => m.key === localKey);
+        if (i < 0) continue;
+        const sent: Message = { ...list[i]!, key: serverKey, state: "sent" };
+        list[i] = sent;
+        const accountId = state.accounts[0]?.id ?? "acc-1";
+        ipc.emit(
+          emptyBatch({
+            accountId,
+            conversations: [conversationId],
+            messages: [sent],
+            rekeyed: [[localKey, serverKey]],
+            counts: counts(accountId),
+            queued: queuedCount(),
+          }),
+        );
+        return;
+      }
+    },
+    emitUpload(p) {
+      for (const l of [...uploadListeners]) l(p);
+    },
     emitOpen(target) {
       for (const l of [...openListeners]) l(target);
     },
@@ -282,7 +458,7 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
         if (sort === "unread_first" && (a.unread > 0) !== (b.unread > 0)) return a.unread > 0 ? -1 : 1;
         return b.lastActivityAt - a.lastActivityAt;
       });
-      return ok({ rows: rows.slice(offset, offset + limit), counts: counts(accountId) });
+      return ok({ rows: rows.slice(offset, offset + limit), counts: counts(accountId), queued: queuedCount() });
     },
     openConversation: async (_accountId, conversationId) => {
       calls.openConversation.push(conversationId);
@@ -312,24 +488,7 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
       calls.sendMessage.push({ conversationId, text, html });
       const f = fail<string>("sendMessage");
       if (f) return f;
-      localSeq += 1;
-      const key = `local-${localSeq}`;
-      const echo: Message = {
-        key,
-        conversationId,
-        senderId: me(accountId),
-        createdAt: Date.now(),
-        text,
-        contentType: html ? 3 : 0,
-        metadata: {},
-        attachment: null,
-        direction: "outgoing",
-        state: "queued",
-        clientKey: key,
-      };
-      (state.messages[conversationId] ??= []).push(echo);
-      queueMicrotask(() => ipc.emit(emptyBatch({ accountId, conversations: [conversationId], messages: [echo] })));
-      return ok(key);
+      return ok(queueEcho(accountId, conversationId, { text, contentType: html ? 3 : 0 }));
     },
     setDraft: async (_accountId, conversationId, text) => {
       calls.setDraft.push({ conversationId, text });
@@ -381,6 +540,65 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
     },
     openExternal: async (url) => {
       calls.openExternal.push(url);
+    },
+    agents: async (accountId) => {
+      calls.agents.push(accountId);
+      return fail<Agent[]>("agents") ?? ok(structuredClone(state.agents));
+    },
+    settings: async () => {
+      calls.settings += 1;
+      return fail<AppSettings>("settings") ?? ok(structuredClone(state.settings));
+    },
+    saveSettings: async (settings) => {
+      calls.saveSettings.push(structuredClone(settings));
+      const f = fail<null>("saveSettings");
+      if (f) return f;
+      state.settings = structuredClone(settings);
+      return ok(null);
+    },
+    setAvailability: async (availability) => {
+      calls.setAvailability.push(availability);
+      const f = fail<null>("setAvailability");
+      if (f) return f;
+      state.settings = { ...state.settings, availability };
+      return ok(null);
+    },
+    pickAndSendFiles: async (accountId, conversationId) => {
+      calls.pickAndSendFiles.push(conversationId);
+      const f = fail<string[]>("pickAndSendFiles");
+      if (f) return f;
+      const keys: string[] = [];
+      for (const file of opts.picked ?? []) {
+        const r = await upload(accountId, conversationId, file.name, file.size, file.contentType ?? guessType(file.name), null);
+        if (r.status === "error") return r;
+        keys.push(r.data);
+      }
+      return ok(keys);
+    },
+    sendAttachment: async (accountId, conversationId, name, dataBase64) => {
+      calls.sendAttachment.push({ conversationId, name, dataBase64 });
+      const f = fail<string>("sendAttachment");
+      if (f) return f;
+      const size = Math.floor((dataBase64.length * 3) / 4) - (dataBase64.endsWith("==") ? 2 : dataBase64.endsWith("=") ? 1 : 0);
+      return upload(accountId, conversationId, name, size, guessType(name), dataBase64);
+    },
+    attachmentPreview: async (_accountId, blobKey) => {
+      calls.attachmentPreview.push(blobKey);
+      const f = fail<string>("attachmentPreview");
+      if (f) return f;
+      const known = opts.previews?.[blobKey];
+      if (known) return ok(known);
+      const blob = state.blobs[blobKey];
+      if (blob?.dataBase64 && /^image\/(png|jpeg|gif|webp)$/.test(blob.contentType)) return ok(`data:${blob.contentType};base64,${blob.dataBase64}`);
+      return { status: "error", error: { code: "invalid_input", message: "That file is not an image Parley can show.", field: "file" } };
+    },
+    openAttachment: async (_accountId, blobKey, name) => {
+      calls.openAttachment.push({ blobKey, name });
+      return fail<string>("openAttachment") ?? ok(`/home/agent/Downloads/${name}`);
+    },
+    onUploadProgress: async (cb) => {
+      uploadListeners.add(cb);
+      return () => uploadListeners.delete(cb);
     },
   };
   return ipc;

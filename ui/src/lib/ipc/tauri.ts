@@ -40,6 +40,20 @@ export const tauriIpc: Ipc = {
     const unlisten = await events.openConversation.listen((event) => cb(event.payload));
     return unlisten;
   },
+  agents: (accountId) => call(() => commands.agents(accountId)),
+  // `settings` cannot fail in Rust, so it is not wrapped in a result there.
+  settings: () => call(async () => ({ status: "ok" as const, data: await commands.settings() })),
+  saveSettings: (settings) => call(() => commands.saveSettings(settings)),
+  setAvailability: (availability) => call(() => commands.setAvailability(availability)),
+  pickAndSendFiles: (accountId, conversationId) => call(() => commands.pickAndSendFiles(accountId, conversationId)),
+  sendAttachment: (accountId, conversationId, name, dataBase64) =>
+    call(() => commands.sendAttachment(accountId, conversationId, name, dataBase64)),
+  attachmentPreview: (accountId, blobKey) => call(() => commands.attachmentPreview(accountId, blobKey)),
+  openAttachment: (accountId, blobKey, name) => call(() => commands.openAttachment(accountId, blobKey, name)),
+  onUploadProgress: async (cb) => {
+    const unlisten = await events.uploadProgress.listen((event) => cb(event.payload));
+    return unlisten;
+  },
   openExternal: async (url) => {
     // The shell opens http(s)/mailto links in the system browser and refuses anything else.
     const r = await commands.openExternal(url).catch((e: unknown) => ({ status: "error" as const, error: e }));
