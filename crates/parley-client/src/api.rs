@@ -130,21 +130,7 @@ impl RestClient {
                 false,
             )
             .await?;
-        // Either `{messageKey, createdAt}` or the same inside the envelope.
-        let v: Value = decode(&text)?;
-        let inner = match v.get("response") {
-            Some(r) if r.is_object() => r.clone(),
-            _ => v,
-        };
-        let r: SendResponse = serde_json::from_value(inner)
-            .map_err(|e| ClientError::BadResponse(format!("send: {e}")))?;
-        if r.message_key.as_deref().is_none_or(str::is_empty) {
-            return Err(ClientError::BadResponse(format!(
-                "send: no messageKey in {}",
-                snippet(&text)
-            )));
-        }
-        Ok(r)
+        decode_send_answer(&text)
     }
 
     /// `GET /rest/ws/message/read/conversation?groupId=`.
@@ -191,12 +177,7 @@ impl RestClient {
                 true,
             )
             .await?;
-        let v: Value = decode(&text)?;
-        let list = match v.get("response") {
-            Some(r) => r.clone(),
-            None => v,
-        };
-        serde_json::from_value(list).map_err(|e| ClientError::BadResponse(format!("info: {e}")))
+        decode_message_info(&text)
     }
 
     /// `GET /rest/ws/group/v5/list?updatedAt=` — groups changed since the cursor; the next
@@ -287,12 +268,7 @@ impl RestClient {
                 true,
             )
             .await?;
-        let v: Value = serde_json::from_str(&text).unwrap_or(Value::String(text.clone()));
-        Ok(match v.get("response") {
-            Some(Value::String(s)) => s.clone(),
-            Some(other) => other.to_string(),
-            None => text.trim().to_owned(),
-        })
+        Ok(decode_assignee_answer(&text))
     }
 
     /// `GET /rest/ws/user/detail?userIds=…`.
@@ -311,12 +287,7 @@ impl RestClient {
                 true,
             )
             .await?;
-        let v: Value = decode(&text)?;
-        let list = match v.get("response") {
-            Some(r) => r.clone(),
-            None => v,
-        };
-        serde_json::from_value(list).map_err(|e| ClientError::BadResponse(format!("users: {e}")))
+        decode_user_details(&text)
     }
 
     /// `POST /rest/ws/upload/image` (multipart `file`) → the FileMeta to put in the message.
@@ -343,21 +314,7 @@ impl RestClient {
                 true,
             )
             .await?;
-        let v: Value = decode(&text)?;
-        let meta = match (v.get("fileMeta"), v.get("response")) {
-            (Some(m), _) => m.clone(),
-            (None, Some(r)) if r.is_object() => r.clone(),
-            _ => v,
-        };
-        let meta: FileMeta = serde_json::from_value(meta)
-            .map_err(|e| ClientError::BadResponse(format!("upload: {e}")))?;
-        if meta.blob_key.is_none() && meta.url.is_none() {
-            return Err(ClientError::BadResponse(format!(
-                "upload: no blobKey in {}",
-                snippet(&text)
-            )));
-        }
-        Ok(meta)
+        decode_upload_answer(&text)
     }
 
     /// `POST /rest/ws/device/logout`.
@@ -394,11 +351,83 @@ impl RestClient {
     }
 }
 
+// The decoders below are the pure halves of the calls above (no I/O), public so the fuzz
+// targets in `fuzz/` exercise exactly what the calls run on the platform's answers.
+
 /// `message/list` answers raw `{message, groupFeeds, userDetails}`; accept the envelope too.
-fn decode_page(text: &str) -> Result<ConversationPage> {
+pub fn decode_page(text: &str) -> Result<ConversationPage> {
     let v: Value = decode(text)?;
     if v.get("status").is_some() && v.get("response").is_some() {
         return unwrap_api::<ConversationPage>(text).map(|(p, _)| p);
     }
     serde_json::from_value(v).map_err(|e| ClientError::BadResponse(format!("list: {e}")))
+}
+
+/// `message/send`: either `{messageKey, createdAt}` or the same inside the envelope; an answer
+/// without a message key is an error.
+pub fn decode_send_answer(text: &str) -> Result<SendResponse> {
+    let v: Value = decode(text)?;
+    let inner = match v.get("response") {
+        Some(r) if r.is_object() => r.clone(),
+        _ => v,
+    };
+    let r: SendResponse = serde_json::from_value(inner)
+        .map_err(|e| ClientError::BadResponse(format!("send: {e}")))?;
+    if r.message_key.as_deref().is_none_or(str::is_empty) {
+        return Err(ClientError::BadResponse(format!(
+            "send: no messageKey in {}",
+            snippet(text)
+        )));
+    }
+    Ok(r)
+}
+
+/// `message/info`: the list bare or as the envelope's `response`.
+pub fn decode_message_info(text: &str) -> Result<Vec<RecipientStatus>> {
+    let v: Value = decode(text)?;
+    let list = match v.get("response") {
+        Some(r) => r.clone(),
+        None => v,
+    };
+    serde_json::from_value(list).map_err(|e| ClientError::BadResponse(format!("info: {e}")))
+}
+
+/// `group/assignee/change`: the platform's status text, from the envelope, JSON or plain text.
+pub fn decode_assignee_answer(text: &str) -> String {
+    let v: Value = serde_json::from_str(text).unwrap_or(Value::String(text.to_owned()));
+    match v.get("response") {
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => text.trim().to_owned(),
+    }
+}
+
+/// `user/detail`: the list bare or as the envelope's `response`.
+pub fn decode_user_details(text: &str) -> Result<Vec<UserDetail>> {
+    let v: Value = decode(text)?;
+    let list = match v.get("response") {
+        Some(r) => r.clone(),
+        None => v,
+    };
+    serde_json::from_value(list).map_err(|e| ClientError::BadResponse(format!("users: {e}")))
+}
+
+/// `upload/image`: the FileMeta bare, under `fileMeta` or as the envelope's `response`; one
+/// with neither a blob key nor a URL is an error.
+pub fn decode_upload_answer(text: &str) -> Result<FileMeta> {
+    let v: Value = decode(text)?;
+    let meta = match (v.get("fileMeta"), v.get("response")) {
+        (Some(m), _) => m.clone(),
+        (None, Some(r)) if r.is_object() => r.clone(),
+        _ => v,
+    };
+    let meta: FileMeta = serde_json::from_value(meta)
+        .map_err(|e| ClientError::BadResponse(format!("upload: {e}")))?;
+    if meta.blob_key.is_none() && meta.url.is_none() {
+        return Err(ClientError::BadResponse(format!(
+            "upload: no blobKey in {}",
+            snippet(text)
+        )));
+    }
+    Ok(meta)
 }

@@ -6,8 +6,15 @@ use crate::error::AppError;
 /// Largest file Parley uploads (the platform's own limit is higher; agents rarely need more).
 pub const MAX_UPLOAD: usize = 25 * 1024 * 1024;
 
-/// Longest file name kept, in characters (before the extension is re-attached).
+/// Longest file name kept, in characters, extension and any ` (n)` copy number included.
 const MAX_NAME: usize = 120;
+
+/// Longest file name kept, in UTF-8 bytes: file systems refuse names over 255 bytes, and 120
+/// characters of CJK text or emoji are more than that.
+const MAX_NAME_BYTES: usize = 240;
+
+/// Longest extension kept when a name is shortened.
+const MAX_EXT: usize = 16;
 
 /// Names Windows reserves for devices, whatever the extension.
 const RESERVED: &[&str] = &[
@@ -17,7 +24,7 @@ const RESERVED: &[&str] = &[
 
 /// A file name safe on every OS: the last path component only, no control or separator
 /// characters, no leading dots, no trailing dots or spaces, no reserved device names, at most
-/// [`MAX_NAME`] characters; `"file"` when nothing is left.
+/// [`MAX_NAME`] characters and [`MAX_NAME_BYTES`] bytes; `"file"` when nothing is left.
 pub fn safe_file_name(name: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or("");
     let mut cleaned: String = last
@@ -33,26 +40,56 @@ pub fn safe_file_name(name: &str) -> String {
         .trim_start_matches(['.', ' '])
         .trim_end_matches(['.', ' '])
         .to_owned();
-    if cleaned.chars().count() > MAX_NAME {
-        let (stem, ext) = split_ext(&cleaned);
-        let ext: String = ext.chars().take(16).collect();
-        let keep = MAX_NAME.saturating_sub(ext.chars().count() + 1);
-        let stem: String = stem.chars().take(keep).collect();
-        cleaned = if ext.is_empty() {
-            stem
-        } else {
-            format!("{stem}.{ext}")
-        };
-    }
+    cleaned = shorten(cleaned);
     let (stem, _) = split_ext(&cleaned);
     if cleaned.is_empty() || RESERVED.contains(&stem.to_ascii_lowercase().as_str()) {
-        cleaned = format!(
+        // After shortening: shortening can expose a reserved stem ("CON.<long tail>").
+        cleaned = shorten(format!(
             "file{}{}",
             if cleaned.is_empty() { "" } else { "-" },
             cleaned
-        );
+        ));
     }
     cleaned
+}
+
+/// `name` within [`MAX_NAME`] characters and [`MAX_NAME_BYTES`] bytes, keeping up to
+/// [`MAX_EXT`] characters of its extension. `name` neither starts nor ends with a dot or a
+/// space, and neither does the result.
+fn shorten(name: String) -> String {
+    if name.chars().count() <= MAX_NAME && name.len() <= MAX_NAME_BYTES {
+        return name;
+    }
+    let (stem, ext) = split_ext(&name);
+    // Shortening may leave a space at the end of either part: trimmed again, so the name
+    // still never ends with a dot or a space.
+    let ext = take_within(ext, MAX_EXT, usize::MAX).trim_end_matches(['.', ' ']);
+    let (room_chars, room_bytes) = if ext.is_empty() {
+        (MAX_NAME, MAX_NAME_BYTES)
+    } else {
+        (
+            MAX_NAME - ext.chars().count() - 1,
+            MAX_NAME_BYTES - ext.len() - 1,
+        )
+    };
+    let stem = take_within(stem, room_chars, room_bytes).trim_end_matches(['.', ' ']);
+    if ext.is_empty() {
+        stem.to_owned()
+    } else {
+        format!("{stem}.{ext}")
+    }
+}
+
+/// The longest prefix of `s` with at most `max_chars` characters and `max_bytes` bytes.
+fn take_within(s: &str, max_chars: usize, max_bytes: usize) -> &str {
+    let mut end = 0;
+    for (n, (i, c)) in s.char_indices().enumerate() {
+        if n == max_chars || i + c.len_utf8() > max_bytes {
+            break;
+        }
+        end = i + c.len_utf8();
+    }
+    &s[..end]
 }
 
 fn split_ext(name: &str) -> (&str, &str) {
@@ -63,23 +100,38 @@ fn split_ext(name: &str) -> (&str, &str) {
 }
 
 /// `name`, or `name (2)`, `name (3)`… : the first for which `exists` is false. Saving never
-/// overwrites a file.
+/// overwrites a file. The stem is shortened when the copy number would make the name longer
+/// than [`MAX_NAME`] characters or [`MAX_NAME_BYTES`] bytes.
 pub fn unique_name(name: &str, exists: impl Fn(&str) -> bool) -> String {
     if !exists(name) {
         return name.to_owned();
     }
-    let (stem, ext) = split_ext(name);
-    for n in 2..10_000 {
-        let candidate = if ext.is_empty() {
-            format!("{stem} ({n})")
+    let (stem, ext) = match split_ext(name) {
+        (stem, ext) if !ext.is_empty() && ext.chars().count() <= MAX_EXT => (stem, ext),
+        // No extension, or a "name.<long text>" that is one really.
+        _ => (name, ""),
+    };
+    let with_suffix = |suffix: &str| {
+        let dot_ext = if ext.is_empty() {
+            String::new()
         } else {
-            format!("{stem} ({n}).{ext}")
+            format!(".{ext}")
         };
+        let tail_chars = suffix.chars().count() + dot_ext.chars().count();
+        let stem = take_within(
+            stem,
+            MAX_NAME.saturating_sub(tail_chars),
+            MAX_NAME_BYTES.saturating_sub(suffix.len() + dot_ext.len()),
+        );
+        format!("{stem}{suffix}{dot_ext}")
+    };
+    for n in 2..10_000 {
+        let candidate = with_suffix(&format!(" ({n})"));
         if !exists(&candidate) {
             return candidate;
         }
     }
-    format!("{stem}-{}", uuid_like(name))
+    with_suffix(&format!("-{}", uuid_like(name)))
 }
 
 fn uuid_like(seed: &str) -> String {
@@ -182,6 +234,66 @@ mod tests {
         let safe = safe_file_name(&long);
         assert!(safe.chars().count() <= 120, "{}", safe.len());
         assert!(safe.ends_with(".png"));
+    }
+
+    #[test]
+    fn test_shortened_names_never_end_with_a_space_or_dot() {
+        // Found by the `file_names` fuzz target: shortening cut the name after a space.
+        let long = format!("a{}b", " ".repeat(200));
+        let safe = safe_file_name(&long);
+        assert_eq!(safe, "a");
+        let ext_cut = format!("{}.{} tail", "x".repeat(200), "y".repeat(15));
+        let safe = safe_file_name(&ext_cut);
+        assert!(safe.ends_with(&format!(".{}", "y".repeat(15))), "{safe}");
+    }
+
+    #[test]
+    fn test_reserved_names_with_long_extensions_stay_within_the_limit() {
+        let safe = safe_file_name(&format!("con.{}", "x".repeat(116)));
+        assert!(safe.starts_with("file-con."), "{safe}");
+        assert!(safe.chars().count() <= 120, "{}", safe.chars().count());
+    }
+
+    #[test]
+    fn test_shortening_never_exposes_a_reserved_name() {
+        // Found by the `file_names` fuzz target: the extension was all spaces, so shortening
+        // kept "CON.t…" whole, whose stem is reserved; the answer was not safe_file_name-stable.
+        let name = format!("CON.t{}.{}x", "y".repeat(130), " ".repeat(20));
+        let safe = safe_file_name(&name);
+        assert!(safe.starts_with("file-CON.t"), "{safe}");
+        assert!(safe.chars().count() <= 120);
+        assert_eq!(safe_file_name(&safe), safe);
+    }
+
+    #[test]
+    fn test_names_stay_within_the_file_system_byte_limit() {
+        let safe = safe_file_name(&format!("{}.jpg", "é".repeat(130)));
+        assert!(
+            safe.len() <= 240 && safe.ends_with(".jpg"),
+            "{} bytes",
+            safe.len()
+        );
+        let emoji = safe_file_name(&"😀".repeat(100));
+        assert!(emoji.len() <= 240, "{} bytes", emoji.len());
+        assert_eq!(safe_file_name(&safe), safe);
+    }
+
+    #[test]
+    fn test_copies_of_long_names_stay_within_the_limit() {
+        // Found by the `file_names` fuzz target: "<120 chars> (2)" was 124 characters.
+        let safe = safe_file_name(&format!("{}.png", "x".repeat(130)));
+        let copy = unique_name(&safe, |n| n == safe);
+        assert!(copy.chars().count() <= 120, "{}", copy.chars().count());
+        assert!(copy.ends_with(" (2).png"), "{copy}");
+        let long_ext = safe_file_name(&format!("a.{}", "z".repeat(118)));
+        let copy = unique_name(&long_ext, |n| n == long_ext);
+        assert!(
+            copy.chars().count() <= 120 && copy.ends_with(" (2)"),
+            "{copy}"
+        );
+        let wide = safe_file_name(&"é".repeat(200));
+        let copy = unique_name(&wide, |n| n == wide);
+        assert!(copy.len() <= 255, "{} bytes", copy.len());
     }
 
     #[test]

@@ -397,17 +397,19 @@ impl Message {
         self.metadata.get("contentType").map(String::as_str) == Some("300")
     }
 
-    /// One line for the inbox row.
+    /// One line for the inbox row: at most 140 characters and an ellipsis.
     pub fn preview(&self) -> String {
         let text = if self.content_type == 3 {
             strip_tags(&self.text)
         } else {
             self.text.clone()
         };
-        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let text = one_line(&text);
         if text.is_empty() {
             if let Some(a) = &self.attachment {
-                return format!("📎 {}", a.name);
+                // The sender chose the file name: it is as long and as multi-line as the text.
+                return truncate_chars(&format!("📎 {}", one_line(&a.name)), 140);
             }
         }
         truncate_chars(&text, 140)
@@ -430,12 +432,13 @@ pub fn strip_tags(html: &str) -> String {
             _ => {}
         }
     }
+    // `&amp;` last, so "&amp;lt;" is the text "&lt;", not "<".
     out.replace("&nbsp;", " ")
-        .replace("&amp;", "&")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
+        .replace("&amp;", "&")
 }
 
 pub fn truncate_chars(s: &str, max: usize) -> String {
@@ -613,6 +616,38 @@ mod tests {
         };
         assert_eq!(m.preview(), "Hello there x");
         assert_eq!(truncate_chars("ééé", 2), "éé…");
+    }
+
+    #[test]
+    fn test_preview_of_an_attachment_is_one_bounded_line() {
+        let m = Message {
+            key: "k".into(),
+            conversation_id: "g:1".into(),
+            sender_id: "a".into(),
+            created_at: 0,
+            text: String::new(),
+            content_type: 1,
+            metadata: Metadata::new(),
+            attachment: Some(Attachment {
+                name: format!("two\nlines {}.pdf", "x".repeat(500)),
+                size: 1,
+                content_type: "application/pdf".into(),
+                blob_key: None,
+                url: None,
+                thumbnail_url: None,
+            }),
+            direction: Direction::Incoming,
+            state: DeliveryState::Delivered,
+            client_key: None,
+        };
+        let p = m.preview();
+        assert!(p.starts_with("📎 two lines x"), "{p}");
+        assert_eq!(p.chars().count(), 141);
+    }
+
+    #[test]
+    fn test_escaped_entities_are_decoded_once() {
+        assert_eq!(strip_tags("&amp;lt;b&amp;gt; &lt;i&gt;"), "&lt;b&gt; <i>");
     }
 }
 

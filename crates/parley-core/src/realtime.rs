@@ -363,13 +363,14 @@ pub struct Typing {
     pub typing: bool,
 }
 
-/// Topic names (§2). User ids containing MQTT wildcards are URL-encoded in topic names.
+/// Topic names (§2). User ids containing MQTT wildcards (or `/`, or `%` itself, so that
+/// decoding gives back the id) are URL-encoded in topic names, as Java's `URLEncoder` does.
 pub mod topics {
     pub const STATUS: &str = "status-v2";
     pub const MESSAGE_STATUS: &str = "message-status";
 
     pub fn encode_user_id(user_id: &str) -> String {
-        if user_id.contains(['+', '#', '/']) {
+        if user_id.contains(['+', '#', '/', '%']) {
             let mut out = String::with_capacity(user_id.len() + 8);
             for b in user_id.bytes() {
                 match b {
@@ -386,6 +387,8 @@ pub mod topics {
         }
     }
 
+    /// The inverse of [`encode_user_id`]: an encoded id (it has a `%`) is URL-decoded, `+`
+    /// included (a space, as Java's `URLDecoder` reads it); any other id is kept as it is.
     pub fn decode_user_id(s: &str) -> String {
         if !s.contains('%') {
             return s.to_owned();
@@ -402,7 +405,7 @@ pub mod topics {
                     continue;
                 }
             }
-            out.push(bytes[i]);
+            out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
             i += 1;
         }
         String::from_utf8_lossy(&out).into_owned()
@@ -663,5 +666,22 @@ mod tests {
         );
         assert_eq!(topics::decode_user_id("bad%zz%"), "bad%zz%");
         assert_eq!(topics::decode_user_id("é%é%4"), "é%é%4");
+    }
+
+    #[test]
+    fn test_user_ids_with_percent_or_spaces_survive_the_topic_encoding() {
+        // Found by the `envelope` fuzz target: an id with `%` was not encoded but was decoded.
+        for id in ["odd%2Buser%231", "50%", "a b/c", "a+b c", "x%zz y#"] {
+            assert_eq!(topics::decode_user_id(&topics::encode_user_id(id)), id);
+            let t = decode_typing(
+                "app1",
+                &topics::typing("app1", id),
+                topics::typing_payload("app1", id, true).as_bytes(),
+            )
+            .unwrap();
+            assert_eq!((t.target.as_str(), t.user_id.as_str()), (id, id));
+        }
+        // What Java's URLEncoder sends for "a b/c".
+        assert_eq!(topics::decode_user_id("a+b%2Fc"), "a b/c");
     }
 }
