@@ -202,6 +202,52 @@ async fn test_agents_list_offers_every_demo_agent_and_assigning_to_one_reaches_t
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_first_sync_open_count_matches_what_the_server_lists_as_open() {
+    use parley_client::api::SupportFilter;
+    let sb = sandbox(SeedConfig::Demo).await;
+    let a = agent(&sb, sb.http_url(), sb.mqtt_url()).await;
+    a.client.wait_online(Duration::from_secs(30)).await.unwrap();
+    let mut open = std::collections::HashSet::new();
+    let mut last = None;
+    loop {
+        let page = a
+            .client
+            .rest()
+            .support_page(SupportFilter::Open, None, last, 50)
+            .await
+            .unwrap();
+        let n = page.page.group_feeds.len();
+        open.extend(page.page.group_feeds.iter().map(|g| g.id));
+        if n < 50 || Some(page.last_fetch_time) == last {
+            break;
+        }
+        last = Some(page.last_fetch_time);
+    }
+    let counts = a.client.counts().await.unwrap();
+    let cached: Vec<String> = a
+        .client
+        .inbox(InboxQuery {
+            limit: 1000,
+            ..all_open()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    let extra: Vec<&String> = cached
+        .iter()
+        .filter(|id| !open.contains(&id.trim_start_matches("g:").parse::<i64>().unwrap_or(-1)))
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "open in the cache, not on the server: {extra:?}"
+    );
+    assert_eq!(counts.all as usize, open.len(), "{counts:?}");
+    a.client.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_customer_message_arrives_live_and_reply_reaches_sandbox_once() {
     let sb = sandbox(SeedConfig::Demo).await;
     let mut a = agent(&sb, sb.http_url(), sb.mqtt_url()).await;

@@ -439,7 +439,7 @@ impl Store for MemoryStore {
         let mut rows: Vec<&Conversation> = d
             .conversations
             .values()
-            .filter(|c| q.view.contains(c.status, c.assignee.as_deref(), &me))
+            .filter(|c| c.in_view(q.view, &me))
             .collect();
         rows.sort_by(|a, b| {
             sort_key(a, q.sort)
@@ -467,7 +467,7 @@ impl Store for MemoryStore {
         if let Some(d) = data.get(account) {
             for c in d.conversations.values() {
                 for v in InboxView::ALL {
-                    if v.contains(c.status, c.assignee.as_deref(), &me) {
+                    if c.in_view(v, &me) {
                         match v {
                             InboxView::AssignedToMe => counts.assigned_to_me += 1,
                             InboxView::Unassigned => counts.unassigned += 1,
@@ -477,7 +477,7 @@ impl Store for MemoryStore {
                         }
                     }
                 }
-                if c.status.is_open() {
+                if c.in_view(InboxView::All, &me) {
                     counts.unread += c.unread;
                 }
             }

@@ -190,6 +190,17 @@ pub struct Conversation {
     pub muted_until: Option<Millis>,
 }
 
+/// Group type of a support conversation (Kommunicate's "support group").
+pub const SUPPORT_GROUP: i64 = 10;
+
+impl Conversation {
+    /// Whether the inbox view lists this conversation for agent `me`. The views are of support
+    /// conversations; team groups and direct chats are not customers waiting.
+    pub fn in_view(&self, view: InboxView, me: &str) -> bool {
+        self.group_type == SUPPORT_GROUP && view.contains(self.status, self.assignee.as_deref(), me)
+    }
+}
+
 pub fn group_conversation_id(group_id: i64) -> String {
     format!("g:{group_id}")
 }

@@ -39,6 +39,7 @@ where
     accounts_are_isolated_and_removable(make().await).await;
     read_receipts_upgrade_outgoing(make().await).await;
     a_batch_of_new_messages_ends_like_one_by_one(make().await, make().await).await;
+    team_groups_are_in_no_inbox_view(make().await).await;
 }
 
 pub fn account(id: &str, user: &str) -> Account {
@@ -997,4 +998,33 @@ async fn a_batch_of_new_messages_ends_like_one_by_one<S: Store>(batch: S, single
 
 async fn all_rows<S: Store>(s: &S) -> Vec<Conversation> {
     s.inbox(ACCOUNT, q(InboxView::All)).await.expect("inbox")
+}
+
+/// The views list support conversations; a team group (type 2) with unread messages is in
+/// none of them and adds nothing to the counts.
+async fn team_groups_are_in_no_inbox_view<S: Store>(s: S) {
+    setup(&s).await;
+    let team = Conversation {
+        group_type: 2,
+        ..conversation(7, ConversationStatus::Open, Some(ME), 10)
+    };
+    s.apply(
+        ACCOUNT,
+        vec![
+            Change::UpsertConversation(team),
+            Change::UpsertConversation(conversation(8, ConversationStatus::Open, Some(ME), 20)),
+            Change::UpsertMessage(incoming(7, "t1", 30, "lunch?")),
+            Change::UpsertMessage(incoming(8, "s1", 40, "help")),
+        ],
+    )
+    .await
+    .expect("apply");
+    for v in InboxView::ALL {
+        let listed = ids(&s, q(v)).await;
+        assert!(!listed.contains(&"g:7".to_owned()), "{v:?}: {listed:?}");
+    }
+    let c = s.counts(ACCOUNT).await.expect("counts");
+    assert_eq!((c.all, c.assigned_to_me, c.unread), (1, 1, 1), "{c:?}");
+    // Still cached: the group screen and search find it.
+    assert!(s.conversation(ACCOUNT, "g:7").await.expect("get").is_some());
 }

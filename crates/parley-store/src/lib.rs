@@ -122,7 +122,7 @@ struct ViewFlags {
 
 impl ViewFlags {
     fn of(c: &Conversation, me: &str) -> Self {
-        let has = |v: InboxView| v.contains(c.status, c.assignee.as_deref(), me);
+        let has = |v: InboxView| c.in_view(v, me);
         Self {
             open: has(InboxView::All),
             mine: has(InboxView::AssignedToMe),
