@@ -33,7 +33,7 @@ const connectionState = () => s.execute("return document.querySelector('.status[
 test("test_reply_written_while_the_server_is_down_is_sent_exactly_once_after_restart", async () => {
   const agent = sandbox.ready.agents[0];
   const customer = sandbox.ready.customers[0];
-  const customerToken = await sandbox.api.tokenFor(customer);
+  let customerToken = await sandbox.api.tokenFor(customer);
   const group = await sandbox.api.startConversation(customerToken, "E2E: offline", agent.userId);
   await sandbox.api.send(customerToken, group, "Is anyone there?");
 
@@ -59,6 +59,9 @@ test("test_reply_written_while_the_server_is_down_is_sent_exactly_once_after_res
   await s.waitText("#queued-count", (t) => t.includes("1 queued"));
 
   sandbox = await sb.start(options);
+  // A restarted sandbox signs tokens with a new key: the customer signs in again (the app
+  // refreshes its own token by itself).
+  customerToken = await sandbox.api.tokenFor(customer);
   const texts = await eventually(
     "the reply in the restarted sandbox",
     async () => {
