@@ -160,6 +160,11 @@ pub enum DecodeError {
 
 /// Decode one MQTT payload from `<userKey>`, `support-channel-…`, `group-…`.
 pub fn decode_envelope(payload: &[u8]) -> Result<Envelope, DecodeError> {
+    // serde would also read a struct from a JSON array, field by field: only objects are
+    // envelopes.
+    if !payload.trim_ascii_start().starts_with(b"{") {
+        return Err(DecodeError::NotJson("expected a JSON object".into()));
+    }
     let raw: RawEnvelope =
         serde_json::from_slice(payload).map_err(|e| DecodeError::NotJson(e.to_string()))?;
     let kind = raw.kind.clone().ok_or(DecodeError::NoType)?;
@@ -666,6 +671,26 @@ mod tests {
         );
         assert_eq!(topics::decode_user_id("bad%zz%"), "bad%zz%");
         assert_eq!(topics::decode_user_id("é%é%4"), "é%é%4");
+    }
+
+    #[test]
+    fn test_json_arrays_are_not_envelopes() {
+        // Found by the `envelope` fuzz target: serde read `[id, type, message]` as an envelope.
+        for payload in [
+            "[]",
+            r#"["n1","APPLOZIC_05","k1"]"#,
+            " 1",
+            "\"APPLOZIC_15\"",
+        ] {
+            assert!(
+                matches!(
+                    decode_envelope(payload.as_bytes()),
+                    Err(DecodeError::NotJson(_))
+                ),
+                "{payload}"
+            );
+        }
+        assert!(decode_envelope(br#" {"type":"APPLOZIC_15"}"#).is_ok());
     }
 
     #[test]
