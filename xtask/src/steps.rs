@@ -405,6 +405,7 @@ fn test_steps(t: &mut Timer, opts: &TestOpts) -> Result<()> {
         crate::bundle::lint_workflows,
     )?;
     t.step("Rust tests (nextest, incl. bindings check)", rust_tests)?;
+    t.step("fuzzing, short run (fuzz/run.sh 10)", fuzz_short)?;
     if opts.e2e {
         t.step("build app binaries", || build_binaries(true))?;
         t.step("end-to-end tests (tauri-driver, Xvfb)", e2e)?;
@@ -413,6 +414,19 @@ fn test_steps(t: &mut Timer, opts: &TestOpts) -> Result<()> {
         })?;
     }
     Ok(())
+}
+
+/// Every cargo-fuzz target for a few seconds (the long run is `fuzz/run.sh 3600`).
+fn fuzz_short() -> Result<()> {
+    sys::ensure_cargo_tool("cargo-fuzz", "cargo-fuzz", "^0.13")?;
+    proc::run(
+        Command::new("bash")
+            .args(["fuzz/run.sh", "10"])
+            .env("CARGO_TARGET_DIR", sys::target_dir()?.join("fuzz"))
+            .env("FUZZ_WORK", sys::target_dir()?.join("fuzz-corpus"))
+            .env("PARLEY_NO_CARGO_LOCK", "1")
+            .current_dir(sys::root()),
+    )
 }
 
 /// `cargo tree` of every crate under crates/ must show no tauri, gtk or webkit2gtk.
