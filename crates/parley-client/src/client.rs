@@ -33,7 +33,7 @@ use tokio::task::JoinHandle;
 
 use crate::api::SupportFilter;
 use crate::error::{ClientError, Result};
-use crate::http::{now_ms, RestClient, Session};
+use crate::http::{RestClient, Session};
 use crate::mqtt::{self, Broker};
 use crate::secrets::SecretStore;
 
@@ -42,7 +42,8 @@ pub const CURSOR_GROUPS: &str = "group_sync";
 /// Messages per page when loading history from the server.
 pub const HISTORY_PAGE: u32 = 50;
 const MAX_TEXT: usize = 20_000;
-const SEND_MAX_ATTEMPTS: i64 = 12;
+/// Counts the attempt recorded before the first send too.
+const SEND_MAX_ATTEMPTS: i64 = 13;
 
 /// What the UI hears about.
 #[derive(Debug, Clone)]
@@ -152,6 +153,9 @@ struct Inner<S: Store> {
     /// Last timestamp given to a local echo: echoes get strictly increasing times, so two
     /// replies queued in the same millisecond keep their order everywhere.
     last_local_ms: std::sync::atomic::AtomicI64,
+    /// Server clock minus local clock, as last measured by a catch-up (the local clock may
+    /// be off by hours; queued messages carry local times).
+    server_skew_ms: std::sync::atomic::AtomicI64,
     /// Conversations whose typing topic is subscribed (re-subscribed after reconnects).
     watched: StdMutex<HashSet<String>>,
     shutdown: watch::Sender<bool>,
@@ -213,6 +217,7 @@ impl<S: Store> Client<S> {
             outbox_wake: Notify::new(),
             mqtt: StdMutex::new(None),
             last_local_ms: std::sync::atomic::AtomicI64::new(0),
+            server_skew_ms: std::sync::atomic::AtomicI64::new(0),
             watched: StdMutex::new(HashSet::new()),
             shutdown,
         });
@@ -541,7 +546,7 @@ impl<S: Store> Client<S> {
         self.write(vec![Change::RecordAttempt {
             client_key: client_key.to_owned(),
             error: "retry requested".into(),
-            next_attempt_at: now_ms(),
+            next_attempt_at: self.inner.session.now_ms(),
             failed: false,
         }])
         .await?;
@@ -770,7 +775,7 @@ impl<S: Store> Client<S> {
 impl<S: Store> Inner<S> {
     /// `now_ms()`, but strictly increasing across calls.
     fn local_time(&self) -> Millis {
-        let now = now_ms();
+        let now = self.session.now_ms();
         let prev = self
             .last_local_ms
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |p| Some(now.max(p + 1)))
@@ -924,14 +929,27 @@ impl<S: Store> Inner<S> {
             self.write(changes, cursor.is_some(), assigned).await?;
         }
         if messages {
-            let mut cursor = match self.store.cursor(acc, CURSOR_MESSAGES).await? {
-                Some(c) => c,
-                None => now_ms(),
-            };
+            // Without a cursor yet, start from the local clock, but trust only the server's
+            // answer after that: a clock that is ahead must not push the cursor into the
+            // future (every later catch-up would then come back empty).
+            let stored = self.store.cursor(acc, CURSOR_MESSAGES).await?;
+            let mut from_server = stored.is_some();
+            let mut cursor = stored.unwrap_or_else(|| self.session.now_ms());
             // Bounded: a server that never advances its cursor cannot loop us forever.
             for _ in 0..10_000 {
                 let feed = self.rest.message_sync(cursor).await?;
-                let next = feed.last_sync_time.max(cursor);
+                if feed.current_sync_time > 0 {
+                    self.server_skew_ms.store(
+                        feed.current_sync_time - self.session.now_ms(),
+                        Ordering::Relaxed,
+                    );
+                }
+                let next = if from_server || feed.last_sync_time <= 0 {
+                    feed.last_sync_time.max(cursor)
+                } else {
+                    feed.last_sync_time
+                };
+                from_server = true;
                 let progressed = next > cursor;
                 let got = feed.messages.len();
                 let mut changes = self.message_changes(&feed.messages);
@@ -1045,7 +1063,7 @@ impl<S: Store> Inner<S> {
         if let Some(id) = &env.id {
             match self
                 .store
-                .first_sighting(&self.account.id, id, now_ms())
+                .first_sighting(&self.account.id, id, self.session.now_ms())
                 .await
             {
                 Ok(false) => {
@@ -1277,7 +1295,7 @@ impl<S: Store> Inner<S> {
             self.account.display_name.as_deref(),
             &settings,
             minute,
-            now_ms(),
+            self.session.now_ms(),
             &events,
         )
     }
@@ -1562,11 +1580,28 @@ async fn send_due<S: Store>(
         if item.failed {
             continue;
         }
-        let now = now_ms();
+        let now = inner.session.now_ms();
         if item.next_attempt_at > now {
             return Ok(Some(Duration::from_millis(
                 u64::try_from(item.next_attempt_at - now).unwrap_or(1000),
             )));
+        }
+        if item.attempts == 0 {
+            // Written before the first attempt: if the confirmation cannot be saved (a full
+            // disk) or the app dies before it, the next attempt looks on the server first
+            // instead of sending a second copy.
+            inner
+                .write(
+                    vec![Change::RecordAttempt {
+                        client_key: item.client_key.clone(),
+                        error: "sending".into(),
+                        next_attempt_at: now,
+                        failed: false,
+                    }],
+                    false,
+                    Vec::new(),
+                )
+                .await?;
         }
         match deliver(inner, &item).await {
             Ok((key, created_at)) => {
@@ -1591,7 +1626,7 @@ async fn send_due<S: Store>(
                         vec![Change::RecordAttempt {
                             client_key: item.client_key.clone(),
                             error: e.to_string(),
-                            next_attempt_at: now_ms()
+                            next_attempt_at: inner.session.now_ms()
                                 + i64::try_from(delay.as_millis()).unwrap_or(1000),
                             failed: false,
                         }],
@@ -1609,7 +1644,7 @@ async fn send_due<S: Store>(
                         vec![Change::RecordAttempt {
                             client_key: item.client_key.clone(),
                             error: e.to_app_error().message,
-                            next_attempt_at: now_ms(),
+                            next_attempt_at: inner.session.now_ms(),
                             failed: true,
                         }],
                         false,
@@ -1628,10 +1663,10 @@ async fn deliver<S: Store>(inner: &Arc<Inner<S>>, item: &OutboxItem) -> Result<(
     let group_id = group_id_of(&item.conversation_id);
     if item.attempts > 0 {
         if let Some(g) = group_id {
-            let page = inner
-                .rest
-                .message_list_since(g, item.created_at - 10 * 60 * 1000, 100)
-                .await?;
+            // `created_at` is the local clock's; the server filters by its own.
+            let skew = inner.server_skew_ms.load(Ordering::Relaxed);
+            let since = item.created_at.min(item.created_at + skew) - 10 * 60 * 1000;
+            let page = inner.rest.message_list_since(g, since, 100).await?;
             if let Some(found) = page.message.iter().find(|m| {
                 m.metadata.get(keys::CLIENT_KEY).map(String::as_str) == Some(&item.client_key)
             }) {

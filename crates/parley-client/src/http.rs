@@ -59,6 +59,8 @@ pub struct Session {
     token: RwLock<Secret>,
     dashboard_token: Option<Secret>,
     secrets: Arc<dyn SecretStore>,
+    /// Added to the machine's clock (tests put the clock off with it).
+    clock_offset_ms: std::sync::atomic::AtomicI64,
 }
 
 impl std::fmt::Debug for Session {
@@ -93,7 +95,23 @@ impl Session {
             token: RwLock::new(token),
             dashboard_token,
             secrets,
+            clock_offset_ms: std::sync::atomic::AtomicI64::new(0),
         }
+    }
+
+    /// The local clock as this session reads it: [`now_ms`] plus the offset (0 unless a test
+    /// puts the machine's clock off).
+    pub fn now_ms(&self) -> i64 {
+        now_ms().saturating_add(
+            self.clock_offset_ms
+                .load(std::sync::atomic::Ordering::Relaxed),
+        )
+    }
+
+    /// Put this session's clock off by `ms` (tests: a machine whose clock is wrong).
+    pub fn set_clock_offset_ms(&self, ms: i64) {
+        self.clock_offset_ms
+            .store(ms, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Rebuild a session from the keyring (after a restart). `None` when signed out.
@@ -184,7 +202,7 @@ impl RestClient {
         let _guard = self.refresh_lock.lock().await;
         if !force {
             match self.session.token_expires_at().await {
-                Some(exp) if exp - now_ms() > REFRESH_MARGIN_MS => return Ok(()),
+                Some(exp) if exp - self.session.now_ms() > REFRESH_MARGIN_MS => return Ok(()),
                 None => return Ok(()),
                 _ => {}
             }

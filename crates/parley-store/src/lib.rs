@@ -1174,16 +1174,35 @@ impl Store for SqliteStore {
     async fn apply(&self, account: &str, changes: Vec<Change>) -> StoreResult<Applied> {
         let me = self.me(account);
         let _w = self.writer.lock().await;
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        // The transaction is managed by hand: when a statement or the COMMIT fails (a full
+        // disk), sqlx's own bookkeeping could leave the pooled connection inside a
+        // transaction, so later batches "succeeded" without ever being committed. Here a
+        // failed batch is rolled back and its connection is closed, never reused.
+        let mut conn = self.pool.acquire().await.map_err(map_err)?;
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut *conn)
+            .await
+            .map_err(map_err)?;
         let mut t = Tx {
-            conn: &mut tx,
+            conn: &mut conn,
             account,
             me: &me,
             applied: Applied::default(),
         };
-        t.apply_all(changes).await?;
+        let result = match t.apply_all(changes).await {
+            Ok(()) => sqlx::query("COMMIT")
+                .execute(&mut *t.conn)
+                .await
+                .map(|_| ())
+                .map_err(map_err),
+            Err(e) => Err(e),
+        };
         let mut applied = t.applied;
-        tx.commit().await.map_err(map_err)?;
+        if let Err(e) = result {
+            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+            conn.close_on_drop();
+            return Err(e);
+        }
         applied.conversations.sort();
         applied.conversations.dedup();
         Ok(applied)

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,58 +34,215 @@ pub async fn sandbox(seed: SeedConfig) -> Sandbox {
     Sandbox::start(cfg).await.expect("sandbox starts")
 }
 
-/// A TCP proxy on loopback that the test can cut and restore. Cutting closes every open
-/// connection and refuses new ones (accepted, then closed at once).
+/// What the [`Proxy`] does with the traffic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Forward both ways.
+    Pass,
+    /// Close every connection (FIN) and refuse new ones (accepted, then closed at once).
+    Drop,
+    /// Accept, never forward: the link is silently gone. When the mode changes, held
+    /// connections are reset (the path's state is lost).
+    Blackhole,
+    /// Forward, but hold every chunk from the server this long (a very slow server).
+    Delay(u64),
+    /// Reset every connection (RST) and new ones at once.
+    Reset,
+    /// HTTP only: each request is forwarded to the server (which acts on it), its answer is
+    /// thrown away and the client gets `503 Service Unavailable` (a failing gateway).
+    Http503,
+}
+
+/// A TCP proxy on loopback that the test controls: [`Mode`]s for faults, `cut`/`restore` as
+/// shorthands for `Drop`/`Pass`. Changing the mode applies to open connections too.
 pub struct Proxy {
     pub addr: SocketAddr,
-    up: Arc<AtomicBool>,
+    mode: Arc<std::sync::Mutex<Mode>>,
     generation: Arc<tokio::sync::watch::Sender<u64>>,
+    /// Connections accepted so far.
+    pub accepted: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Proxy {
     pub async fn start(target: SocketAddr) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let up = Arc::new(AtomicBool::new(true));
+        let mode = Arc::new(std::sync::Mutex::new(Mode::Pass));
         let (gen_tx, _) = tokio::sync::watch::channel(0u64);
         let generation = Arc::new(gen_tx);
-        let (up2, gen2) = (up.clone(), generation.clone());
+        let accepted = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let (mode2, gen2, acc2) = (mode.clone(), generation.clone(), accepted.clone());
         tokio::spawn(async move {
             loop {
-                let Ok((mut inbound, _)) = listener.accept().await else {
+                let Ok((inbound, _)) = listener.accept().await else {
                     return;
                 };
-                if !up2.load(Ordering::SeqCst) {
-                    drop(inbound);
-                    continue;
-                }
-                let mut cut = gen2.subscribe();
-                tokio::spawn(async move {
-                    let Ok(mut outbound) = TcpStream::connect(target).await else {
-                        return;
-                    };
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
-                        _ = cut.changed() => {}
-                    }
-                });
+                acc2.fetch_add(1, Ordering::SeqCst);
+                let cut = gen2.subscribe();
+                tokio::spawn(proxy_connection(inbound, target, mode2.clone(), cut));
             }
         });
         Self {
             addr,
-            up,
+            mode,
             generation,
+            accepted,
         }
     }
 
-    pub fn cut(&self) {
-        self.up.store(false, Ordering::SeqCst);
+    pub fn set_mode(&self, mode: Mode) {
+        *self.mode.lock().unwrap() = mode;
         self.generation.send_modify(|g| *g += 1);
     }
 
-    pub fn restore(&self) {
-        self.up.store(true, Ordering::SeqCst);
+    pub fn mode(&self) -> Mode {
+        *self.mode.lock().unwrap()
     }
+
+    pub fn cut(&self) {
+        self.set_mode(Mode::Drop);
+    }
+
+    pub fn restore(&self) {
+        self.set_mode(Mode::Pass);
+    }
+}
+
+fn current(mode: &std::sync::Mutex<Mode>) -> Mode {
+    *mode.lock().unwrap()
+}
+
+/// Close with RST (SO_LINGER 0 does not block).
+#[allow(deprecated)]
+fn reset(stream: TcpStream) {
+    let _ = stream.set_linger(Some(Duration::ZERO));
+    drop(stream);
+}
+
+async fn proxy_connection(
+    inbound: TcpStream,
+    target: SocketAddr,
+    mode: Arc<std::sync::Mutex<Mode>>,
+    mut cut: tokio::sync::watch::Receiver<u64>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    match current(&mode) {
+        Mode::Drop => return,
+        Mode::Reset => return reset(inbound),
+        Mode::Blackhole => {
+            while current(&mode) == Mode::Blackhole {
+                if cut.changed().await.is_err() {
+                    break;
+                }
+            }
+            return reset(inbound);
+        }
+        Mode::Http503 => return http_503(inbound, target).await,
+        Mode::Pass | Mode::Delay(_) => {}
+    }
+    let Ok(outbound) = TcpStream::connect(target).await else {
+        return;
+    };
+    let _ = outbound.set_nodelay(true);
+    let _ = inbound.set_nodelay(true);
+    let (mut ir, mut iw) = inbound.into_split();
+    let (mut or, mut ow) = outbound.into_split();
+    let (mut up, mut down) = (vec![0u8; 32 * 1024], vec![0u8; 32 * 1024]);
+    let end = loop {
+        tokio::select! {
+            n = ir.read(&mut up) => {
+                let Ok(n @ 1..) = n else { break Mode::Drop };
+                if ow.write_all(&up[..n]).await.is_err() { break Mode::Drop }
+            }
+            n = or.read(&mut down) => {
+                let Ok(n @ 1..) = n else { break Mode::Drop };
+                if let Mode::Delay(ms) = current(&mode) {
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                }
+                if iw.write_all(&down[..n]).await.is_err() { break Mode::Drop }
+            }
+            r = cut.changed() => {
+                if r.is_err() { break Mode::Drop }
+                match current(&mode) {
+                    Mode::Pass | Mode::Delay(_) => {}
+                    Mode::Blackhole => {
+                        // Frozen: nothing moves until the mode changes, then the path is gone.
+                        while current(&mode) == Mode::Blackhole {
+                            if cut.changed().await.is_err() { break }
+                        }
+                        break Mode::Reset;
+                    }
+                    other => break other,
+                }
+            }
+        }
+    };
+    if let Ok(stream) = ir.reunite(iw) {
+        if end == Mode::Reset || end == Mode::Http503 {
+            reset(stream);
+        }
+    }
+}
+
+/// Reads one HTTP/1.1 message (head + Content-Length or chunked body) from `s`.
+async fn read_http_message<R: tokio::io::AsyncRead + Unpin>(s: &mut R) -> Option<Vec<u8>> {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = s.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+    let header = |name: &str| {
+        head.lines()
+            .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_owned()))
+    };
+    if let Some(len) = header("content-length:").and_then(|v| v.parse::<usize>().ok()) {
+        while buf.len() < head_end + len {
+            let n = s.read(&mut chunk).await.ok()?;
+            if n == 0 {
+                return None;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+        }
+    } else if header("transfer-encoding:").is_some_and(|v| v.contains("chunked")) {
+        while !buf[head_end..].ends_with(b"0\r\n\r\n") {
+            let n = s.read(&mut chunk).await.ok()?;
+            if n == 0 {
+                return None;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+    Some(buf)
+}
+
+/// One request: forwarded to the server, whose answer is dropped; the client gets a 503.
+async fn http_503(mut inbound: TcpStream, target: SocketAddr) {
+    use tokio::io::AsyncWriteExt;
+    let Some(request) = read_http_message(&mut inbound).await else {
+        return;
+    };
+    if let Ok(mut outbound) = TcpStream::connect(target).await {
+        if outbound.write_all(&request).await.is_ok() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), read_http_message(&mut outbound))
+                .await;
+        }
+    }
+    let body = r#"{"status":"error","errorResponse":[{"errorCode":"AL-503","description":"fault injected"}]}"#;
+    let answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = inbound.write_all(answer.as_bytes()).await;
+    let _ = inbound.shutdown().await;
 }
 
 pub struct Agent {
