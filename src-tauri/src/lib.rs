@@ -83,6 +83,31 @@ impl Launch {
     }
 }
 
+/// Whether `url` is Parley's own bundle (`tauri://localhost` on Linux and macOS,
+/// `http(s)://tauri.localhost` on Windows). The window never shows anything else.
+pub fn is_app_url(url: &url::Url) -> bool {
+    match url.scheme() {
+        "tauri" => url.host_str() == Some("localhost"),
+        "http" | "https" => url.host_str() == Some("tauri.localhost"),
+        _ => false,
+    }
+}
+
+/// Refuses (and logs) any navigation of a webview away from the bundle: a link or a script
+/// that slipped past the sanitizer cannot take the window to a remote page. Links open in
+/// the system browser through `open_external` instead.
+fn navigation_guard() -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    tauri::plugin::Builder::new("navigation-guard")
+        .on_navigation(|_webview, url| {
+            let ok = is_app_url(url);
+            if !ok {
+                log::warn!("refused to navigate the window to a {} page", url.scheme());
+            }
+            ok
+        })
+        .build()
+}
+
 pub fn run() {
     let launch = Launch::from_env(Instant::now());
     let specta = specta_builder();
@@ -97,6 +122,7 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(navigation_guard())
         .invoke_handler(specta.invoke_handler())
         .on_window_event(window_state::on_window_event)
         .setup(move |app| {
@@ -136,5 +162,24 @@ pub fn run() {
         log::error!("parley could not start: {e}");
         eprintln!("Parley could not start: {e}");
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_app_url;
+
+    #[test]
+    fn test_only_the_bundle_is_a_place_the_window_may_go() {
+        let ok = |u: &str| is_app_url(&url::Url::parse(u).unwrap());
+        assert!(ok("tauri://localhost/index.html"));
+        assert!(ok("http://tauri.localhost/"));
+        assert!(!ok("https://example.com/"));
+        assert!(!ok("http://127.0.0.1:18080/page"));
+        assert!(!ok("http://tauri.localhost.evil.example/"));
+        assert!(!ok("javascript:alert(1)"));
+        assert!(!ok("data:text/html,<script>1</script>"));
+        assert!(!ok("file:///etc/passwd"));
+        assert!(!ok("tauri://evil/"));
     }
 }
