@@ -25,12 +25,7 @@ fn io(e: std::io::Error) -> ClientError {
 /// A stable file name for a blob key: FNV-1a 64 of the key, hex. Blob keys come from the
 /// server and may contain anything; the name on disk never does.
 fn file_name(blob_key: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in blob_key.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{h:016x}.bin")
+    format!("{}.bin", parley_core::files::fnv1a_hex(blob_key))
 }
 
 impl AttachmentCache {

@@ -131,10 +131,11 @@ pub fn unique_name(name: &str, exists: impl Fn(&str) -> bool) -> String {
             return candidate;
         }
     }
-    with_suffix(&format!("-{}", uuid_like(name)))
+    with_suffix(&format!("-{}", fnv1a_hex(name)))
 }
 
-fn uuid_like(seed: &str) -> String {
+/// FNV-1a 64 of `seed`, as 16 hex digits: a short stable name for anything.
+pub fn fnv1a_hex(seed: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in seed.bytes() {
         h ^= u64::from(b);

@@ -170,21 +170,29 @@ fn row_conv(r: &SqliteRow) -> Conversation {
 
 type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
 
-/// Binds a message's twelve stored columns, in `MSG_COLS` order plus `search_text`; the
-/// INSERT and the UPDATE list them the same way.
+/// Binds a message's twelve stored columns, in `MSG_COLS` order plus `search_text`, with
+/// `$bind` (`bind` on a query, `push_bind` on a multi-row VALUES list): the INSERT, the UPDATE
+/// and the batched INSERT list them the same way.
+macro_rules! bind_message_columns {
+    ($q:expr, $bind:ident, $m:expr) => {{
+        let m: &Message = $m;
+        $q.$bind(&m.key)
+            .$bind(&m.conversation_id)
+            .$bind(&m.sender_id)
+            .$bind(m.created_at)
+            .$bind(&m.text)
+            .$bind(m.content_type)
+            .$bind(json(&m.metadata))
+            .$bind(m.attachment.as_ref().map(json))
+            .$bind(i64::from(m.direction == Direction::Outgoing))
+            .$bind(state_code(m.state))
+            .$bind(&m.client_key)
+            .$bind(search_text(m))
+    }};
+}
+
 fn bind_message<'q>(q: SqliteQuery<'q>, m: &'q Message) -> SqliteQuery<'q> {
-    q.bind(&m.key)
-        .bind(&m.conversation_id)
-        .bind(&m.sender_id)
-        .bind(m.created_at)
-        .bind(&m.text)
-        .bind(m.content_type)
-        .bind(json(&m.metadata))
-        .bind(m.attachment.as_ref().map(json))
-        .bind(i64::from(m.direction == Direction::Outgoing))
-        .bind(state_code(m.state))
-        .bind(&m.client_key)
-        .bind(search_text(m))
+    bind_message_columns!(q, bind, m)
 }
 
 fn row_msg(r: &SqliteRow) -> Message {
@@ -573,19 +581,7 @@ impl Tx<'_> {
                     search_text, account) ",
             );
             q.push_values(chunk, |mut b, m| {
-                b.push_bind(&m.key)
-                    .push_bind(&m.conversation_id)
-                    .push_bind(&m.sender_id)
-                    .push_bind(m.created_at)
-                    .push_bind(&m.text)
-                    .push_bind(m.content_type)
-                    .push_bind(json(&m.metadata))
-                    .push_bind(m.attachment.as_ref().map(json))
-                    .push_bind(i64::from(m.direction == Direction::Outgoing))
-                    .push_bind(state_code(m.state))
-                    .push_bind(&m.client_key)
-                    .push_bind(search_text(m))
-                    .push_bind(self.account);
+                bind_message_columns!(b, push_bind, m).push_bind(self.account);
             });
             q.build().execute(&mut *self.conn).await.map_err(map_err)?;
         }
