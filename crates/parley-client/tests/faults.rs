@@ -24,9 +24,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
-use parley_client::{sign_in, Client, ClientEvent, MemorySecrets, SecretStore, Session};
+use parley_client::{Client, ClientEvent, SecretStore, Session};
 use parley_core::store::Store;
-use parley_core::SignInRole;
 use parley_sandbox::{BrokerConfig, Sandbox, SandboxConfig, SeedConfig};
 use parley_store::SqliteStore;
 use serde_json::json;
@@ -160,25 +159,8 @@ struct AgentSetup {
 
 async fn start_agent(sb: &Sandbox, http: &str, mqtt: &str, setup: AgentSetup) -> Agent {
     let creds = sb.ready_info().agents[0].clone();
-    let secrets = Arc::new(MemorySecrets::default());
-    let valid = form(
-        http,
-        mqtt,
-        sb.application_id(),
-        &creds.user_id,
-        &creds.password,
-        SignInRole::Agent,
-    )
-    .validate()
-    .expect("valid form");
-    let http_client = parley_client::http::http_client().unwrap();
-    let signed = sign_in(
-        &http_client,
-        &valid,
-        secrets.clone() as Arc<dyn SecretStore>,
-    )
-    .await
-    .expect("agent signs in");
+    let (signed, secrets, http_client) =
+        sign_in_agent(sb, http, mqtt, &creds.user_id, &creds.password).await;
     let session = match setup.token {
         None => signed.session,
         Some(token) => {

@@ -291,7 +291,14 @@ pub async fn agent(sb: &Sandbox, http: &str, mqtt: &str) -> Agent {
     agent_as(sb, http, mqtt, &creds.user_id, &creds.password).await
 }
 
-pub async fn agent_as(sb: &Sandbox, http: &str, mqtt: &str, user: &str, password: &str) -> Agent {
+/// Sign an agent in (secrets in memory): what every client test does before starting one.
+pub async fn sign_in_agent(
+    sb: &Sandbox,
+    http: &str,
+    mqtt: &str,
+    user: &str,
+    password: &str,
+) -> (parley_client::SignedIn, Arc<MemorySecrets>, reqwest::Client) {
     let secrets = Arc::new(MemorySecrets::default());
     let valid = form(
         http,
@@ -311,6 +318,11 @@ pub async fn agent_as(sb: &Sandbox, http: &str, mqtt: &str, user: &str, password
     )
     .await
     .expect("agent signs in");
+    (signed, secrets, http_client)
+}
+
+pub async fn agent_as(sb: &Sandbox, http: &str, mqtt: &str, user: &str, password: &str) -> Agent {
+    let (signed, secrets, http_client) = sign_in_agent(sb, http, mqtt, user, password).await;
     let store = Arc::new(SqliteStore::open_temporary().await.unwrap());
     store.save_account(&signed.account).await.unwrap();
     let client = Client::start(
