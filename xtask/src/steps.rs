@@ -405,7 +405,10 @@ fn test_steps(t: &mut Timer, opts: &TestOpts) -> Result<()> {
         crate::bundle::lint_workflows,
     )?;
     t.step("Rust tests (nextest, incl. bindings check)", rust_tests)?;
-    t.step("fuzzing, short run (fuzz/run.sh 10)", fuzz_short)?;
+    t.step(
+        "fuzzing, short run (200k runs per target, fixed seed)",
+        fuzz_short,
+    )?;
     if opts.e2e {
         t.step("build app binaries", || build_binaries(true))?;
         t.step("end-to-end tests (tauri-driver, Xvfb)", e2e)?;
@@ -416,7 +419,8 @@ fn test_steps(t: &mut Timer, opts: &TestOpts) -> Result<()> {
     Ok(())
 }
 
-/// Every cargo-fuzz target for a few seconds (the long run is `fuzz/run.sh 3600`).
+/// Every cargo-fuzz target for a fixed number of runs from a fixed seed (repeatable); the
+/// exploring run is `fuzz/run.sh 3600`.
 fn fuzz_short() -> Result<()> {
     sys::ensure_cargo_tool("cargo-fuzz", "cargo-fuzz", "^0.13")?;
     proc::run(
@@ -425,6 +429,8 @@ fn fuzz_short() -> Result<()> {
             .env("CARGO_TARGET_DIR", sys::target_dir()?.join("fuzz"))
             .env("FUZZ_WORK", sys::target_dir()?.join("fuzz-corpus"))
             .env("PARLEY_NO_CARGO_LOCK", "1")
+            .env("FUZZ_RUNS", "200000")
+            .env("FUZZ_SEED", "1")
             .current_dir(sys::root()),
     )
 }

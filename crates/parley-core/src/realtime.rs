@@ -261,11 +261,7 @@ fn decode_event(kind: &str, message: &Value) -> Result<Event, DecodeError> {
         2 => Event::MessageSent(msg()?),
         3 => match message {
             Value::Object(o) => Event::MessageSentUpdate {
-                key: o
-                    .get("key")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-                    .ok_or_else(bad)?,
+                key: non_empty(o.get("key").and_then(Value::as_str).unwrap_or(""))?,
             },
             _ => Event::MessageSentUpdate { key: first()? },
         },
@@ -279,11 +275,7 @@ fn decode_event(kind: &str, message: &Value) -> Result<Event, DecodeError> {
         }
         5 => match message {
             Value::Object(o) => Event::MessageDeleted {
-                key: o
-                    .get("key")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-                    .ok_or_else(bad)?,
+                key: non_empty(o.get("key").and_then(Value::as_str).unwrap_or(""))?,
             },
             _ => Event::MessageDeleted { key: first()? },
         },
@@ -708,5 +700,20 @@ mod tests {
         }
         // What Java's URLEncoder sends for "a b/c".
         assert_eq!(topics::decode_user_id("a+b%2Fc"), "a b/c");
+    }
+
+    #[test]
+    fn test_an_empty_or_blank_key_in_object_form_is_refused() {
+        for code in ["APPLOZIC_03", "APPLOZIC_05"] {
+            for key in ["\"\"", "\"  \"", "\"null\"", "null"] {
+                let env = format!(
+                    r#"{{"id":"n","type":"{code}","message":{{"key":{key},"groupId":7}}}}"#
+                );
+                assert!(decode_envelope(env.as_bytes()).is_err(), "{env}");
+            }
+        }
+        let ok = decode_envelope(br#"{"id":"n","type":"APPLOZIC_05","message":{"key":" k1 "}}"#)
+            .unwrap();
+        assert_eq!(ok.event, Event::MessageDeleted { key: "k1".into() });
     }
 }
