@@ -41,6 +41,36 @@ pub const COMMANDS: &[&str] = &[
     "send_attachment",
     "attachment_preview",
     "open_attachment",
+    "groups",
+    "refresh_group",
+    "create_group",
+    "update_group",
+    "upload_image",
+    "image_preview",
+    "add_group_member",
+    "remove_group_member",
+    "set_member_role",
+    "leave_group",
+    "delete_group",
+    "mute_conversation",
+    "open_groups",
+    "join_group",
+    "contact_list",
+    "edit_contact_list",
+    "search_people",
+    "contact_profile",
+    "update_contact",
+    "set_blocked",
+    "start_conversation",
+    "send_rich",
+    "delete_message",
+    "message_info",
+    "canned_responses",
+    "save_canned_response",
+    "delete_canned_response",
+    "storage_info",
+    "clear_cache",
+    "open_logs_folder",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -604,9 +634,18 @@ pub async fn attachment_preview(
     account_id: String,
     blob_key: String,
 ) -> Result<String, AppError> {
-    use base64::Engine;
     let c = shell.client(&account_id).await?;
-    let path = shell.attachments.fetch(c.rest(), &blob_key).await?;
+    preview_blob(&shell, &c, &blob_key).await
+}
+
+/// A cached (or downloaded) blob as a `data:` URL when its content is a raster image.
+pub async fn preview_blob(
+    shell: &Shell,
+    c: &crate::shell::AppClient,
+    blob_key: &str,
+) -> Result<String, AppError> {
+    use base64::Engine;
+    let path = shell.attachments.fetch(c.rest(), blob_key).await?;
     let len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     if len > MAX_PREVIEW {
         return Err(AppError::invalid_field(

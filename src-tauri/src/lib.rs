@@ -2,6 +2,7 @@
 //! core crates and maps the result to `Result<T, AppError>` (`{code, message, field}` in the UI).
 
 pub mod commands;
+pub mod commands_people;
 mod logging;
 mod notifications;
 pub mod settings;
@@ -47,6 +48,36 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::send_attachment,
             commands::attachment_preview,
             commands::open_attachment,
+            commands_people::groups,
+            commands_people::refresh_group,
+            commands_people::create_group,
+            commands_people::update_group,
+            commands_people::upload_image,
+            commands_people::image_preview,
+            commands_people::add_group_member,
+            commands_people::remove_group_member,
+            commands_people::set_member_role,
+            commands_people::leave_group,
+            commands_people::delete_group,
+            commands_people::mute_conversation,
+            commands_people::open_groups,
+            commands_people::join_group,
+            commands_people::contact_list,
+            commands_people::edit_contact_list,
+            commands_people::search_people,
+            commands_people::contact_profile,
+            commands_people::update_contact,
+            commands_people::set_blocked,
+            commands_people::start_conversation,
+            commands_people::send_rich,
+            commands_people::delete_message,
+            commands_people::message_info,
+            commands_people::canned_responses,
+            commands_people::save_canned_response,
+            commands_people::delete_canned_response,
+            commands_people::storage_info,
+            commands_people::clear_cache,
+            commands_people::open_logs_folder,
         ])
         .events(tauri_specta::collect_events![
             shell::UiBatch,

@@ -40,7 +40,7 @@ pub fn escape_markup(s: &str) -> String {
 }
 
 #[cfg(all(unix, not(target_os = "macos")))]
-pub fn show(app: &AppHandle, n: &NotificationIntent, sound: bool) {
+pub fn show(app: &AppHandle, n: &NotificationIntent, sound: Option<&str>) {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
 
@@ -64,8 +64,8 @@ pub fn show(app: &AppHandle, n: &NotificationIntent, sound: bool) {
         .hint(Hint::Category("im.received".into()))
         .hint(Hint::DesktopEntry("parley".into()))
         .timeout(Timeout::Default);
-    if sound {
-        note.sound_name("message-new-instant");
+    if let Some(name) = sound {
+        note.sound_name(name);
     }
     if let Some(id) = previous {
         note.id(id);
@@ -96,15 +96,18 @@ pub fn show(app: &AppHandle, n: &NotificationIntent, sound: bool) {
 }
 
 #[cfg(not(all(unix, not(target_os = "macos"))))]
-pub fn show(app: &AppHandle, n: &NotificationIntent, sound: bool) {
+pub fn show(app: &AppHandle, n: &NotificationIntent, sound: Option<&str>) {
     use tauri_plugin_notification::NotificationExt;
     let mut b = app.notification().builder().title(&n.title).body(&n.body);
-    if sound {
-        b = b.sound(if cfg!(target_os = "macos") {
-            "Ping"
-        } else {
-            "Default"
-        });
+    if let Some(name) = sound {
+        // The nearest system sound to the freedesktop name chosen in settings.
+        let mac = match name {
+            "bell" => "Glass",
+            "complete" => "Hero",
+            "dialog-information" => "Pop",
+            _ => "Ping",
+        };
+        b = b.sound(if cfg!(target_os = "macos") { mac } else { "Default" });
     }
     match b.show() {
         Ok(()) => log::info!("notified: {:?} in {}", n.kind, n.conversation_id),

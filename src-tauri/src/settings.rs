@@ -1,6 +1,7 @@
 //! The agent's settings: a JSON file in the app's config directory. Nothing secret lives here
 //! (secrets are in the OS keyring). A damaged file is set aside and defaults are used.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use parley_core::notify::NotificationSettings;
@@ -15,11 +16,78 @@ pub enum AgentAvailability {
     Away,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
+/// Light, dark, or whatever the system uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ThemePreference {
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct AppSettings {
     pub notifications: NotificationSettings,
     pub availability: AgentAvailability,
+    pub theme: ThemePreference,
+    /// UI language (a locale the UI has a catalogue for; "en" first).
+    pub locale: String,
+    /// Changed keyboard shortcuts: action id → key combo (e.g. "Mod+Shift+E"). Actions not
+    /// listed use their default.
+    pub shortcuts: BTreeMap<String, String>,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        Self {
+            notifications: NotificationSettings::default(),
+            availability: AgentAvailability::default(),
+            theme: ThemePreference::default(),
+            locale: "en".into(),
+            shortcuts: BTreeMap::new(),
+        }
+    }
+}
+
+impl AppSettings {
+    /// Settings as saved: shortcut entries bounded and well-formed, a known sound.
+    pub fn checked(mut self) -> Result<Self, AppError> {
+        if self.shortcuts.len() > 100 {
+            return Err(AppError::invalid_field("shortcuts", "Too many shortcuts."));
+        }
+        for (action, combo) in &self.shortcuts {
+            let ok = |t: &str| {
+                !t.is_empty()
+                    && t.len() <= 64
+                    && t.chars().all(|c| c.is_ascii_graphic() || c == ' ')
+            };
+            if !ok(action) || !ok(combo) {
+                return Err(AppError::invalid_field(
+                    "shortcuts",
+                    format!("\"{combo}\" is not a key combination."),
+                ));
+            }
+        }
+        if self.locale.is_empty() || self.locale.len() > 16 {
+            self.locale = "en".into();
+        }
+        self.notifications.sound_name = self.notifications.sound_name().to_owned();
+        self.notifications.repeat_minutes = self.notifications.repeat_minutes.min(120);
+        for m in [
+            &mut self.notifications.quiet_from_minute,
+            &mut self.notifications.quiet_to_minute,
+        ] {
+            if m.is_some_and(|v| v >= 24 * 60) {
+                return Err(AppError::invalid_field(
+                    "quietHours",
+                    "Quiet hours are times of day.",
+                ));
+            }
+        }
+        Ok(self)
+    }
 }
 
 /// A file from an older (or newer) version: what it has over the defaults, unknown keys ignored.

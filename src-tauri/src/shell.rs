@@ -138,6 +138,7 @@ impl Shell {
 
     /// Save and apply settings to every running account.
     pub async fn apply_settings(&self, settings: AppSettings) -> Result<(), AppError> {
+        let settings = settings.checked()?;
         self.settings_file.save(&settings)?;
         for c in self.clients.read().await.values() {
             c.set_notification_settings(settings.notifications.clone());
@@ -231,6 +232,7 @@ impl Shell {
             self.http.clone(),
             ClientOptions {
                 notifications: settings.notifications.clone(),
+                local_minute_of_day,
                 ..ClientOptions::default()
             },
         )
@@ -264,6 +266,50 @@ impl Shell {
                 )
             })
     }
+}
+
+/// Minutes since local midnight, for quiet hours (the system's time zone).
+fn local_minute_of_day() -> u16 {
+    use chrono::Timelike;
+    let now = chrono::Local::now();
+    u16::try_from(now.hour() * 60 + now.minute()).unwrap_or(0)
+}
+
+/// Show a notification again every `repeat_minutes` while its conversation is unread (at
+/// most 10 times; never in quiet hours or once notifications are off). One repeater per
+/// conversation.
+fn repeat_until_read(app: &AppHandle, client: &AppClient, n: NotificationIntent) {
+    use std::sync::{Mutex, OnceLock};
+    static ACTIVE: OnceLock<Mutex<std::collections::HashSet<String>>> = OnceLock::new();
+    let key = format!("{}/{}", n.account_id, n.conversation_id);
+    let active = ACTIVE.get_or_init(Default::default);
+    if !active.lock().is_ok_and(|mut a| a.insert(key.clone())) {
+        return;
+    }
+    let app = app.clone();
+    let client = client.clone();
+    tauri::async_runtime::spawn(async move {
+        for _ in 0..10 {
+            let s = app.state::<Shell>().current_settings().notifications;
+            if s.repeat_minutes == 0 || !s.enabled {
+                break;
+            }
+            tokio::time::sleep(Duration::from_secs(u64::from(s.repeat_minutes) * 60)).await;
+            let unread = matches!(client.conversation(&n.conversation_id).await,
+                Ok(Some(c)) if c.unread > 0);
+            let s = app.state::<Shell>().current_settings().notifications;
+            if !unread || !s.enabled || s.repeat_minutes == 0 {
+                break;
+            }
+            if !s.is_quiet(local_minute_of_day()) {
+                let sound = s.sound.then(|| s.sound_name().to_owned());
+                crate::notifications::show(&app, &n, sound.as_deref());
+            }
+        }
+        if let Ok(mut a) = active.lock() {
+            a.remove(&key);
+        }
+    });
 }
 
 fn to_core(a: AgentAvailability) -> parley_core::realtime::Availability {
@@ -345,9 +391,13 @@ fn forward_events(app: AppHandle, client: AppClient) {
             if let Err(e) = tauri_specta::Event::emit(&batch, &app) {
                 log::warn!("could not emit a UI batch: {e}");
             }
-            let sound = app.state::<Shell>().current_settings().notifications.sound;
+            let settings = app.state::<Shell>().current_settings().notifications;
+            let sound = settings.sound.then(|| settings.sound_name().to_owned());
             for n in notes {
-                crate::notifications::show(&app, &n, sound);
+                crate::notifications::show(&app, &n, sound.as_deref());
+                if settings.repeat_minutes > 0 {
+                    repeat_until_read(&app, &client, n);
+                }
             }
         }
     });

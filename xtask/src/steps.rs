@@ -521,6 +521,16 @@ pub fn e2e_only() -> Result<()> {
     r
 }
 
+/// `PARLEY_E2E_ONLY=07,03` runs only the test files whose names contain one of the parts
+/// (for working on one capability; the test command always runs them all).
+fn only_these(p: &std::path::Path) -> bool {
+    let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    match std::env::var("PARLEY_E2E_ONLY") {
+        Ok(parts) if !parts.trim().is_empty() => parts.split(',').any(|s| name.contains(s.trim())),
+        _ => true,
+    }
+}
+
 fn e2e() -> Result<()> {
     let app = bin("parley")?;
     let desktop = Desktop::start(
@@ -538,6 +548,7 @@ fn e2e() -> Result<()> {
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.to_string_lossy().ends_with(".test.mjs"))
+        .filter(|p| only_these(p))
         .collect();
     files.sort();
     let mut node = desktop.node(&driver, &app)?;

@@ -29,6 +29,10 @@ pub struct RecipientStatus {
     pub user_id: Option<String>,
     #[serde(deserialize_with = "de_i64")]
     pub status: i64,
+    #[serde(deserialize_with = "parley_core::wire::de_opt_i64")]
+    pub delivered_at_time: Option<i64>,
+    #[serde(deserialize_with = "parley_core::wire::de_opt_i64")]
+    pub read_at_time: Option<i64>,
 }
 
 /// Which conversations `group/support` lists (protocol §6).

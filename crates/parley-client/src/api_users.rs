@@ -191,6 +191,26 @@ impl RestClient {
         expect_done(&text)
     }
 
+    /// `POST /rest/ws/user/update` with `Of-User-Id` — another user's profile (a customer's,
+    /// edited by an agent; the platform refuses it for plain users).
+    pub async fn update_profile_of(&self, user_id: &str, update: &ProfileUpdate) -> Result<()> {
+        if user_id == self.session.user_id {
+            return self.update_profile(update).await;
+        }
+        let text = self
+            .call_as(
+                Some(user_id),
+                Method::POST,
+                crate::http::Host::Chat,
+                "/rest/ws/user/update",
+                &[],
+                to_body("profile", update)?,
+                true,
+            )
+            .await?;
+        expect_done(&text)
+    }
+
     /// `GET /rest/ws/user/update/password?oldPassword=&newPassword=`. A wrong old password
     /// answers [`ClientError::Unauthorized`] (the platform's AL-UN-01).
     pub async fn update_password(&self, old: &Secret, new: &Secret) -> Result<()> {

@@ -75,6 +75,15 @@ impl AttachmentCache {
         self.put(blob_key, &download.bytes)
     }
 
+    /// Remove every cached file (the agent asked to clear the cache).
+    pub fn clear(&self) {
+        for (path, _, _) in self.entries() {
+            if let Err(e) = std::fs::remove_file(&path) {
+                tracing::warn!("could not remove {}: {e}", path.display());
+            }
+        }
+    }
+
     /// Total bytes cached.
     pub fn size(&self) -> u64 {
         self.entries().iter().map(|(_, len, _)| len).sum()

@@ -37,6 +37,8 @@ use crate::http::{RestClient, Session};
 use crate::mqtt::{self, Broker};
 use crate::secrets::SecretStore;
 
+mod people;
+
 pub const CURSOR_MESSAGES: &str = "message_sync";
 pub const CURSOR_GROUPS: &str = "group_sync";
 /// Messages per page when loading history from the server.
@@ -158,6 +160,8 @@ struct Inner<S: Store> {
     server_skew_ms: std::sync::atomic::AtomicI64,
     /// Conversations whose typing topic is subscribed (re-subscribed after reconnects).
     watched: StdMutex<HashSet<String>>,
+    /// The application's users were loaded for people search this session.
+    people_loaded: AtomicBool,
     shutdown: watch::Sender<bool>,
 }
 
@@ -219,6 +223,7 @@ impl<S: Store> Client<S> {
             last_local_ms: std::sync::atomic::AtomicI64::new(0),
             server_skew_ms: std::sync::atomic::AtomicI64::new(0),
             watched: StdMutex::new(HashSet::new()),
+            people_loaded: AtomicBool::new(false),
             shutdown,
         });
         if inner.broker.insecure_remote {

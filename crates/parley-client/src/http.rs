@@ -247,6 +247,23 @@ impl RestClient {
         body: Body,
         idempotent: bool,
     ) -> Result<String> {
+        self.call_as(None, method, host, path, query, body, idempotent)
+            .await
+    }
+
+    /// [`call`](Self::call) on behalf of another user (`Of-User-Id`), as agents and bots
+    /// may for the calls the platform documents it on (e.g. `user/update`).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn call_as(
+        &self,
+        of_user: Option<&str>,
+        method: Method,
+        host: Host,
+        path: &str,
+        query: &[(&str, String)],
+        body: Body,
+        idempotent: bool,
+    ) -> Result<String> {
         let mut refreshed = false;
         let mut attempt = 0;
         loop {
@@ -255,7 +272,7 @@ impl RestClient {
                     return Err(e);
                 }
             }
-            let result = self.once(&method, host, path, query, &body).await;
+            let result = self.once(of_user, &method, host, path, query, &body).await;
             match result {
                 Err(ClientError::Unauthorized(_)) if !refreshed => {
                     refreshed = true;
@@ -275,6 +292,7 @@ impl RestClient {
 
     async fn once(
         &self,
+        of_user: Option<&str>,
         method: &Method,
         host: Host,
         path: &str,
@@ -291,6 +309,9 @@ impl RestClient {
             .header("Application-Key", &s.app_key)
             .header("X-Authorization", token.expose())
             .header("Device-Key", s.device_key.expose());
+        if let Some(of) = of_user {
+            req = req.header("Of-User-Id", of);
+        }
         if host == Host::Api {
             if let Some(d) = &s.dashboard_token {
                 req = req.header("Authorization", d.expose());

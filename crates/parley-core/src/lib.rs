@@ -7,6 +7,7 @@ pub mod files;
 pub mod memory_store;
 pub mod model;
 pub mod notify;
+pub mod people;
 pub mod realtime;
 pub mod secret;
 pub mod server;

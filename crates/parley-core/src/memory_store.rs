@@ -6,10 +6,10 @@ use std::sync::Mutex;
 
 use crate::model::{
     group_conversation_id, Contact, Conversation, ConversationStatus, DeliveryState, Direction,
-    InboxSort, InboxView, Message, Metadata, Millis,
+    InboxSort, InboxView, Message, Metadata, Millis, SUPPORT_GROUP,
 };
 use crate::store::{
-    search_tokens, text_matches, Account, Applied, Change, InboxQuery, OutboxItem, SearchHit,
+    search_tokens, text_matches, Account, Applied, CannedResponse, Change, InboxQuery, OutboxItem, SearchHit,
     Store, StoreError, StoreResult, ViewCounts,
 };
 
@@ -24,6 +24,7 @@ struct AccountData {
     outbox: BTreeMap<u64, OutboxItem>,
     next_outbox_seq: u64,
     seen: HashSet<String>,
+    canned: BTreeMap<String, CannedResponse>,
 }
 
 #[derive(Default)]
@@ -366,6 +367,30 @@ impl AccountData {
                     self.drafts.insert(conversation_id, text);
                 }
             }
+            Change::SaveCanned(c) => {
+                self.canned.insert(c.id.clone(), c);
+            }
+            Change::DeleteCanned { id } => {
+                self.canned.remove(&id);
+            }
+            Change::ClearCache => {
+                let queued: HashSet<&str> =
+                    self.outbox.values().map(|i| i.client_key.as_str()).collect();
+                let keep: HashSet<String> = self
+                    .outbox
+                    .values()
+                    .map(|i| i.conversation_id.clone())
+                    .collect();
+                self.messages
+                    .retain(|_, m| m.client_key.as_deref().is_some_and(|k| queued.contains(k)));
+                self.conversations.retain(|id, _| keep.contains(id));
+                for id in self.conversations.keys() {
+                    applied.conversations.push(id.clone());
+                }
+                self.contacts.clear();
+                self.cursors.clear();
+                self.seen.clear();
+            }
         }
     }
 }
@@ -602,6 +627,65 @@ impl Store for MemoryStore {
             .get(account)
             .map(|d| d.outbox.values().cloned().collect())
             .unwrap_or_default())
+    }
+
+    async fn groups(&self, account: &str) -> StoreResult<Vec<Conversation>> {
+        let data = self.data.lock().map_err(poisoned)?;
+        let mut v: Vec<Conversation> = data
+            .get(account)
+            .map(|d| {
+                d.conversations
+                    .values()
+                    .filter(|c| c.group_id.is_some() && c.group_type != SUPPORT_GROUP)
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort_by(|a, b| {
+            a.title
+                .to_lowercase()
+                .cmp(&b.title.to_lowercase())
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        Ok(v)
+    }
+
+    async fn conversations_of_customer(
+        &self,
+        account: &str,
+        user_id: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<Conversation>> {
+        let data = self.data.lock().map_err(poisoned)?;
+        let mut v: Vec<Conversation> = data
+            .get(account)
+            .map(|d| {
+                d.conversations
+                    .values()
+                    .filter(|c| {
+                        c.group_type == SUPPORT_GROUP && c.customer_id.as_deref() == Some(user_id)
+                    })
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort_by(|a, b| {
+            b.last_activity_at
+                .cmp(&a.last_activity_at)
+                .then_with(|| b.id.cmp(&a.id))
+        });
+        v.truncate(limit as usize);
+        Ok(v)
+    }
+
+    async fn canned_responses(&self, account: &str) -> StoreResult<Vec<CannedResponse>> {
+        let data = self.data.lock().map_err(poisoned)?;
+        let mut v: Vec<CannedResponse> = data
+            .get(account)
+            .map(|d| d.canned.values().cloned().collect())
+            .unwrap_or_default();
+        v.sort_by(|a, b| a.shortcut.cmp(&b.shortcut).then_with(|| a.id.cmp(&b.id)));
+        Ok(v)
     }
 
     async fn first_sighting(

@@ -38,7 +38,17 @@ pub struct NotificationSettings {
     pub quiet_from_minute: Option<u16>,
     pub quiet_to_minute: Option<u16>,
     pub sound: bool,
+    /// The sound theme name played with a notification (freedesktop names, e.g.
+    /// "message-new-instant", "bell", "complete"; mapped to the nearest system sound
+    /// elsewhere).
+    pub sound_name: String,
+    /// Repeat a notification every this many minutes while its conversation stays unread
+    /// (0: never).
+    pub repeat_minutes: u16,
 }
+
+/// Sounds offered in settings.
+pub const SOUNDS: [&str; 4] = ["message-new-instant", "bell", "complete", "dialog-information"];
 
 impl Default for NotificationSettings {
     fn default() -> Self {
@@ -51,11 +61,22 @@ impl Default for NotificationSettings {
             quiet_from_minute: None,
             quiet_to_minute: None,
             sound: false,
+            sound_name: SOUNDS[0].to_owned(),
+            repeat_minutes: 0,
         }
     }
 }
 
 impl NotificationSettings {
+    /// The chosen sound when it is one Parley offers, else the default.
+    pub fn sound_name(&self) -> &str {
+        SOUNDS
+            .iter()
+            .find(|s| **s == self.sound_name)
+            .copied()
+            .unwrap_or(SOUNDS[0])
+    }
+
     pub fn is_quiet(&self, local_minute_of_day: u16) -> bool {
         match (self.quiet_from_minute, self.quiet_to_minute) {
             (Some(from), Some(to)) if from != to => {

@@ -134,6 +134,64 @@ pub enum Change {
         conversation_id: String,
         text: String,
     },
+    /// Insert or replace a canned response (matched by id).
+    SaveCanned(CannedResponse),
+    DeleteCanned {
+        id: String,
+    },
+    /// Forget the cached conversations, messages, contacts, sync cursors and seen envelope
+    /// ids (the next sync fetches them again). Kept: the send queue with its echoes, drafts
+    /// and canned responses — nothing the agent wrote is lost.
+    ClearCache,
+}
+
+/// A saved reply the agent inserts with "/shortcut". Variables such as `{{customer.name}}`
+/// are filled in by the UI when inserted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CannedResponse {
+    pub id: String,
+    /// The word typed after "/" (letters, digits, `-`, `_`).
+    pub shortcut: String,
+    pub text: String,
+    pub updated_at: Millis,
+}
+
+impl CannedResponse {
+    pub const MAX_SHORTCUT: usize = 32;
+    pub const MAX_TEXT: usize = 5000;
+
+    /// The shortcut and text as stored: trimmed, shortcut without a leading "/", checked.
+    pub fn check(shortcut: &str, text: &str) -> Result<(String, String), crate::AppError> {
+        let shortcut = shortcut.trim().trim_start_matches('/').to_owned();
+        let text = text.trim().to_owned();
+        if shortcut.is_empty() {
+            return Err(crate::AppError::invalid_field(
+                "shortcut",
+                "Give the response a shortcut word.",
+            ));
+        }
+        if shortcut.chars().count() > Self::MAX_SHORTCUT
+            || !shortcut
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(crate::AppError::invalid_field(
+                "shortcut",
+                "A shortcut is one word of letters, digits, - or _ (at most 32).",
+            ));
+        }
+        if text.is_empty() {
+            return Err(crate::AppError::invalid_field("text", "The response is empty."));
+        }
+        if text.chars().count() > Self::MAX_TEXT {
+            return Err(crate::AppError::invalid_field(
+                "text",
+                "A canned response is at most 5000 characters.",
+            ));
+        }
+        Ok((shortcut, text))
+    }
 }
 
 /// What a batch changed, for the services that push updates to the UI.
@@ -279,6 +337,22 @@ pub trait Store: Send + Sync + 'static {
 
     /// Queued messages in send order (the order they were queued), including failed ones.
     fn outbox(&self, account: &str) -> impl Future<Output = StoreResult<Vec<OutboxItem>>> + Send;
+
+    /// Groups that are not support conversations (team groups, public/open/broadcast groups),
+    /// by name.
+    fn groups(&self, account: &str) -> impl Future<Output = StoreResult<Vec<Conversation>>> + Send;
+    /// Support conversations whose customer is `user_id`, newest activity first.
+    fn conversations_of_customer(
+        &self,
+        account: &str,
+        user_id: &str,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<Conversation>>> + Send;
+    /// Canned responses by shortcut.
+    fn canned_responses(
+        &self,
+        account: &str,
+    ) -> impl Future<Output = StoreResult<Vec<CannedResponse>>> + Send;
 
     /// Remember a notification id; `false` when it was already seen (a duplicate).
     fn first_sighting(

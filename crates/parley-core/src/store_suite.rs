@@ -13,7 +13,7 @@ use crate::model::{
     Message, Metadata,
 };
 use crate::server::{Endpoints, SANDBOX_HTTP, SANDBOX_MQTT};
-use crate::store::{Account, Change, InboxQuery, OutboxItem, Store};
+use crate::store::{Account, CannedResponse, Change, InboxQuery, OutboxItem, Store};
 
 pub const ACCOUNT: &str = "app:agent@x";
 pub const ME: &str = "agent@x";
@@ -40,6 +40,10 @@ where
     read_receipts_upgrade_outgoing(make().await).await;
     a_batch_of_new_messages_ends_like_one_by_one(make().await, make().await).await;
     team_groups_are_in_no_inbox_view(make().await).await;
+    groups_list_non_support_groups_by_name(make().await).await;
+    customer_history_lists_their_support_conversations(make().await).await;
+    canned_responses_save_edit_delete_per_account(make().await).await;
+    clear_cache_keeps_what_the_agent_wrote(make().await).await;
 }
 
 pub fn account(id: &str, user: &str) -> Account {
@@ -1027,4 +1031,178 @@ async fn team_groups_are_in_no_inbox_view<S: Store>(s: S) {
     assert_eq!((c.all, c.assigned_to_me, c.unread), (1, 1, 1), "{c:?}");
     // Still cached: the group screen and search find it.
     assert!(s.conversation(ACCOUNT, "g:7").await.expect("get").is_some());
+}
+
+async fn groups_list_non_support_groups_by_name<S: Store>(s: S) {
+    setup(&s).await;
+    let group = |id: i64, kind: i64, title: &str| Conversation {
+        group_type: kind,
+        title: title.into(),
+        ..conversation(id, ConversationStatus::Open, None, id)
+    };
+    s.apply(
+        ACCOUNT,
+        vec![
+            Change::UpsertConversation(group(1, 2, "zeta team")),
+            Change::UpsertConversation(group(2, 10, "A customer")),
+            Change::UpsertConversation(group(3, 6, "Alpha open")),
+            Change::UpsertConversation(group(4, 5, "broadcast")),
+        ],
+    )
+    .await
+    .expect("apply");
+    let titles: Vec<String> = s
+        .groups(ACCOUNT)
+        .await
+        .expect("groups")
+        .into_iter()
+        .map(|c| c.title)
+        .collect();
+    assert_eq!(titles, ["Alpha open", "broadcast", "zeta team"]);
+    s.apply(ACCOUNT, vec![Change::RemoveConversation { id: "g:3".into() }])
+        .await
+        .expect("remove");
+    assert_eq!(s.groups(ACCOUNT).await.expect("groups").len(), 2);
+    assert!(s.groups("other").await.expect("groups").is_empty());
+}
+
+async fn customer_history_lists_their_support_conversations<S: Store>(s: S) {
+    setup(&s).await;
+    let of = |id: i64, customer: &str, at: i64, kind: i64| Conversation {
+        customer_id: Some(customer.into()),
+        group_type: kind,
+        ..conversation(id, ConversationStatus::Resolved, None, at)
+    };
+    s.apply(
+        ACCOUNT,
+        vec![
+            Change::UpsertConversation(of(1, "ada", 10, 10)),
+            Change::UpsertConversation(of(2, "ada", 30, 10)),
+            Change::UpsertConversation(of(3, "bob", 20, 10)),
+            Change::UpsertConversation(of(4, "ada", 40, 2)),
+            Change::UpsertConversation(of(5, "ada", 20, 10)),
+        ],
+    )
+    .await
+    .expect("apply");
+    let ids: Vec<String> = s
+        .conversations_of_customer(ACCOUNT, "ada", 10)
+        .await
+        .expect("history")
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(ids, ["g:2", "g:5", "g:1"], "newest first, support only");
+    let two = s
+        .conversations_of_customer(ACCOUNT, "ada", 2)
+        .await
+        .expect("history");
+    assert_eq!(two.len(), 2);
+    assert!(s
+        .conversations_of_customer(ACCOUNT, "nobody", 10)
+        .await
+        .expect("history")
+        .is_empty());
+}
+
+async fn canned_responses_save_edit_delete_per_account<S: Store>(s: S) {
+    setup(&s).await;
+    s.save_account(&account("app:other@x", "other@x"))
+        .await
+        .expect("save other");
+    let canned = |id: &str, shortcut: &str, text: &str, at: i64| CannedResponse {
+        id: id.into(),
+        shortcut: shortcut.into(),
+        text: text.into(),
+        updated_at: at,
+    };
+    s.apply(
+        ACCOUNT,
+        vec![
+            Change::SaveCanned(canned("c1", "thanks", "Thanks, {{customer.name}}!", 1)),
+            Change::SaveCanned(canned("c2", "hello", "Hello", 2)),
+        ],
+    )
+    .await
+    .expect("save");
+    s.apply("app:other@x", vec![Change::SaveCanned(canned("c9", "x", "y", 3))])
+        .await
+        .expect("save other");
+    let list = s.canned_responses(ACCOUNT).await.expect("list");
+    let shortcuts: Vec<&str> = list.iter().map(|c| c.shortcut.as_str()).collect();
+    assert_eq!(shortcuts, ["hello", "thanks"], "by shortcut, this account only");
+    s.apply(
+        ACCOUNT,
+        vec![Change::SaveCanned(canned("c1", "thx", "Thank you", 5))],
+    )
+    .await
+    .expect("edit");
+    let list = s.canned_responses(ACCOUNT).await.expect("list");
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[1], canned("c1", "thx", "Thank you", 5));
+    s.apply(ACCOUNT, vec![Change::DeleteCanned { id: "c2".into() }])
+        .await
+        .expect("delete");
+    assert_eq!(s.canned_responses(ACCOUNT).await.expect("list").len(), 1);
+    assert_eq!(s.canned_responses("app:other@x").await.expect("list").len(), 1);
+    s.remove_account(ACCOUNT).await.expect("remove");
+    assert!(s.canned_responses(ACCOUNT).await.expect("list").is_empty());
+}
+
+async fn clear_cache_keeps_what_the_agent_wrote<S: Store>(s: S) {
+    setup(&s).await;
+    s.apply(
+        ACCOUNT,
+        vec![
+            Change::UpsertConversation(conversation(1, ConversationStatus::Open, Some(ME), 10)),
+            Change::UpsertConversation(conversation(2, ConversationStatus::Open, Some(ME), 20)),
+            Change::UpsertMessage(incoming(1, "m1", 11, "hello there")),
+            Change::UpsertMessage(incoming(2, "m2", 21, "second")),
+            queued(2, "ck-1", 22, "on its way"),
+            Change::SetDraft {
+                conversation_id: "g:1".into(),
+                text: "half a reply".into(),
+            },
+            Change::SetCursor {
+                name: "message".into(),
+                value: 99,
+            },
+            Change::SaveCanned(CannedResponse {
+                id: "c1".into(),
+                shortcut: "hi".into(),
+                text: "Hi".into(),
+                updated_at: 1,
+            }),
+            Change::UpsertContact(Contact {
+                user_id: "cust1".into(),
+                display_name: Some("Ada".into()),
+                email: None,
+                phone: None,
+                image_url: None,
+                metadata: Metadata::new(),
+                online: false,
+                last_seen_at: None,
+                role_type: 3,
+            }),
+        ],
+    )
+    .await
+    .expect("apply");
+    s.apply(ACCOUNT, vec![Change::ClearCache]).await.expect("clear");
+    assert!(s.conversation(ACCOUNT, "g:1").await.expect("get").is_none());
+    assert!(s.conversation(ACCOUNT, "g:2").await.expect("get").is_some(), "queued kept");
+    let t = s.timeline(ACCOUNT, "g:2", None, 10).await.expect("timeline");
+    let keys: Vec<&str> = t.iter().map(|m| m.key.as_str()).collect();
+    assert_eq!(keys, ["ck-1"], "only the queued echo stays");
+    assert_eq!(s.outbox(ACCOUNT).await.expect("outbox").len(), 1);
+    assert_eq!(
+        s.draft(ACCOUNT, "g:1").await.expect("draft").as_deref(),
+        Some("half a reply")
+    );
+    assert_eq!(s.canned_responses(ACCOUNT).await.expect("canned").len(), 1);
+    assert_eq!(s.cursor(ACCOUNT, "message").await.expect("cursor"), None);
+    assert!(s.contact(ACCOUNT, "cust1").await.expect("contact").is_none());
+    assert!(s.search(ACCOUNT, "hello", 10).await.expect("search").is_empty());
+    let c = s.counts(ACCOUNT).await.expect("counts");
+    assert_eq!((c.all, c.assigned_to_me), (1, 1), "{c:?}");
 }

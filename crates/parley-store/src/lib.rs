@@ -10,10 +10,10 @@ use std::time::Duration;
 use parley_core::memory_store::{counts_as_unread, placeholder_conversation};
 use parley_core::model::{
     keys, Attachment, Contact, Conversation, ConversationStatus, DeliveryState, Direction,
-    InboxSort, InboxView, Member, Message, Metadata, Millis,
+    InboxSort, InboxView, Member, Message, Metadata, Millis, SUPPORT_GROUP,
 };
 use parley_core::store::{
-    search_tokens, Account, Applied, Change, InboxQuery, OutboxItem, SearchHit, Store, StoreError,
+    search_tokens, Account, Applied, CannedResponse, Change, InboxQuery, OutboxItem, SearchHit, Store, StoreError,
     StoreResult, ViewCounts,
 };
 use sqlx::sqlite::{
@@ -1038,6 +1038,56 @@ impl Tx<'_> {
                     self.applied.messages.push(m);
                 }
             }
+            Change::SaveCanned(c) => {
+                sqlx::query(
+                    "INSERT INTO canned_responses (account, id, shortcut, text, updated_at)
+                     VALUES (?,?,?,?,?)
+                     ON CONFLICT (account, id) DO UPDATE SET shortcut = excluded.shortcut,
+                        text = excluded.text, updated_at = excluded.updated_at",
+                )
+                .bind(self.account)
+                .bind(&c.id)
+                .bind(&c.shortcut)
+                .bind(&c.text)
+                .bind(c.updated_at)
+                .execute(&mut *self.conn)
+                .await
+                .map_err(map_err)?;
+            }
+            Change::DeleteCanned { id } => {
+                sqlx::query("DELETE FROM canned_responses WHERE account = ? AND id = ?")
+                    .bind(self.account)
+                    .bind(&id)
+                    .execute(&mut *self.conn)
+                    .await
+                    .map_err(map_err)?;
+            }
+            Change::ClearCache => {
+                // Queued messages keep their echo and their conversation: nothing the agent
+                // wrote is lost; the next sync brings the rest back.
+                for sql in [
+                    "DELETE FROM messages WHERE account = ?1 AND (client_key IS NULL OR
+                        client_key NOT IN (SELECT client_key FROM outbox WHERE account = ?1))",
+                    "DELETE FROM conversations WHERE account = ?1 AND
+                        id NOT IN (SELECT conversation_id FROM outbox WHERE account = ?1)",
+                    "DELETE FROM contacts WHERE account = ?1",
+                    "DELETE FROM cursors WHERE account = ?1",
+                    "DELETE FROM seen_envelopes WHERE account = ?1",
+                ] {
+                    sqlx::query(sql)
+                        .bind(self.account)
+                        .execute(&mut *self.conn)
+                        .await
+                        .map_err(map_err)?;
+                }
+                let kept: Vec<String> =
+                    sqlx::query_scalar("SELECT id FROM conversations WHERE account = ?")
+                        .bind(self.account)
+                        .fetch_all(&mut *self.conn)
+                        .await
+                        .map_err(map_err)?;
+                self.applied.conversations.extend(kept);
+            }
             Change::SetDraft {
                 conversation_id,
                 text,
@@ -1148,6 +1198,7 @@ impl Store for SqliteStore {
             "drafts",
             "seen_envelopes",
             "view_counts",
+            "canned_responses",
         ] {
             sqlx::query(&format!("DELETE FROM {table} WHERE account = ?"))
                 .bind(account)
@@ -1390,6 +1441,63 @@ impl Store for SqliteStore {
         .await
         .map_err(map_err)?;
         Ok(rows.iter().map(row_outbox).collect())
+    }
+
+    async fn groups(&self, account: &str) -> StoreResult<Vec<Conversation>> {
+        let sql = format!(
+            "SELECT {CONV_COLS} FROM conversations
+             WHERE account = ? AND group_id IS NOT NULL AND group_type != ?
+             ORDER BY lower(title), id"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(account)
+            .bind(SUPPORT_GROUP)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(rows.iter().map(row_conv).collect())
+    }
+
+    async fn conversations_of_customer(
+        &self,
+        account: &str,
+        user_id: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<Conversation>> {
+        let sql = format!(
+            "SELECT {CONV_COLS} FROM conversations
+             WHERE account = ? AND customer_id = ? AND group_type = ?
+             ORDER BY last_activity_at DESC, id DESC LIMIT ?"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(account)
+            .bind(user_id)
+            .bind(SUPPORT_GROUP)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(rows.iter().map(row_conv).collect())
+    }
+
+    async fn canned_responses(&self, account: &str) -> StoreResult<Vec<CannedResponse>> {
+        let rows = sqlx::query(
+            "SELECT id, shortcut, text, updated_at FROM canned_responses WHERE account = ?
+             ORDER BY shortcut, id",
+        )
+        .bind(account)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| CannedResponse {
+                id: r.get("id"),
+                shortcut: r.get("shortcut"),
+                text: r.get("text"),
+                updated_at: r.get("updated_at"),
+            })
+            .collect())
     }
 
     async fn first_sighting(

@@ -68,6 +68,59 @@ export const commands = {
 	 *  and open it with the system's default app. Only after the agent clicks it.
 	 */
 	openAttachment: (accountId: string, blobKey: string, name: string) => typedError<string, AppError>(__TAURI_INVOKE("open_attachment", { accountId, blobKey, name })),
+	/**  Groups (not support conversations) from the cache. */
+	groups: (accountId: string) => typedError<Conversation[], AppError>(__TAURI_INVOKE("groups", { accountId })),
+	/**  A group read back from the server (members, roles, metadata) into the cache. */
+	refreshGroup: (accountId: string, conversationId: string) => typedError<Conversation, AppError>(__TAURI_INVOKE("refresh_group", { accountId, conversationId })),
+	createGroup: (accountId: string, form: GroupForm) => typedError<Conversation, AppError>(__TAURI_INVOKE("create_group", { accountId, form })),
+	/**  Rename, change the image, merge metadata. */
+	updateGroup: (accountId: string, conversationId: string, update: GroupUpdate) => typedError<Conversation, AppError>(__TAURI_INVOKE("update_group", { accountId, conversationId, update })),
+	/**  Upload an image (bytes as base64) for a group or a profile; its URL. Only raster images. */
+	uploadImage: (accountId: string, name: string, dataBase64: string) => typedError<string, AppError>(__TAURI_INVOKE("upload_image", { accountId, name, dataBase64 })),
+	/**
+	 *  A group or profile image as a `data:` URL, when it is stored on the account's own server
+	 *  (remote addresses are not fetched: no tracking, no mixed content).
+	 */
+	imagePreview: (accountId: string, url: string) => typedError<string, AppError>(__TAURI_INVOKE("image_preview", { accountId, url })),
+	addGroupMember: (accountId: string, conversationId: string, userId: string, role: Role) => typedError<Conversation, AppError>(__TAURI_INVOKE("add_group_member", { accountId, conversationId, userId, role })),
+	removeGroupMember: (accountId: string, conversationId: string, userId: string) => typedError<Conversation, AppError>(__TAURI_INVOKE("remove_group_member", { accountId, conversationId, userId })),
+	setMemberRole: (accountId: string, conversationId: string, userId: string, role: Role) => typedError<Conversation, AppError>(__TAURI_INVOKE("set_member_role", { accountId, conversationId, userId, role })),
+	leaveGroup: (accountId: string, conversationId: string) => typedError<null, AppError>(__TAURI_INVOKE("leave_group", { accountId, conversationId })),
+	deleteGroup: (accountId: string, conversationId: string) => typedError<null, AppError>(__TAURI_INVOKE("delete_group", { accountId, conversationId })),
+	/**  Mute a conversation until a time (ms since 1970), or unmute (`None`). */
+	muteConversation: (accountId: string, conversationId: string, until: number | null) => typedError<null, AppError>(__TAURI_INVOKE("mute_conversation", { accountId, conversationId, until })),
+	/**  Open groups anyone may join (from the server). */
+	openGroups: (accountId: string) => typedError<Conversation[], AppError>(__TAURI_INVOKE("open_groups", { accountId })),
+	joinGroup: (accountId: string, conversationId: string) => typedError<Conversation, AppError>(__TAURI_INVOKE("join_group", { accountId, conversationId })),
+	/**  The people on one of the agent's contact lists (e.g. "friends", "favourites"). */
+	contactList: (accountId: string, name: string) => typedError<Contact[], AppError>(__TAURI_INVOKE("contact_list", { accountId, name })),
+	editContactList: (accountId: string, name: string, add: string[], remove: string[]) => typedError<Contact[], AppError>(__TAURI_INVOKE("edit_contact_list", { accountId, name, add, remove })),
+	/**  People by name, e-mail, phone or id (member pickers). */
+	searchPeople: (accountId: string, terms: string, limit: number) => typedError<Contact[], AppError>(__TAURI_INVOKE("search_people", { accountId, terms, limit })),
+	contactProfile: (accountId: string, userId: string) => typedError<ContactProfile, AppError>(__TAURI_INVOKE("contact_profile", { accountId, userId })),
+	updateContact: (accountId: string, userId: string, update: ContactUpdate) => typedError<Contact, AppError>(__TAURI_INVOKE("update_contact", { accountId, userId, update })),
+	setBlocked: (accountId: string, userId: string, blocked: boolean) => typedError<null, AppError>(__TAURI_INVOKE("set_blocked", { accountId, userId, blocked })),
+	startConversation: (accountId: string, form: NewConversationForm) => typedError<Conversation, AppError>(__TAURI_INVOKE("start_conversation", { accountId, form })),
+	/**
+	 *  Queue a message with a content type (0 text, 3 HTML) and metadata: rich messages
+	 *  (`contentType` "300", `templateId`, `payload` as a JSON string), hidden notes, custom keys.
+	 */
+	sendRich: (accountId: string, conversationId: string, text: string, contentType: number, metadata: { [key in string]: string }) => typedError<string, AppError>(__TAURI_INVOKE("send_rich", { accountId, conversationId, text, contentType, metadata })),
+	/**  Delete a message for the agent, or for everyone (where the platform allows). */
+	deleteMessage: (accountId: string, key: string, forEveryone: boolean) => typedError<null, AppError>(__TAURI_INVOKE("delete_message", { accountId, key, forEveryone })),
+	/**  Delivered and read per recipient. */
+	messageInfo: (accountId: string, key: string) => typedError<RecipientState[], AppError>(__TAURI_INVOKE("message_info", { accountId, key })),
+	cannedResponses: (accountId: string) => typedError<CannedResponse[], AppError>(__TAURI_INVOKE("canned_responses", { accountId })),
+	saveCannedResponse: (accountId: string, form: CannedForm) => typedError<CannedResponse, AppError>(__TAURI_INVOKE("save_canned_response", { accountId, form })),
+	deleteCannedResponse: (accountId: string, id: string) => typedError<null, AppError>(__TAURI_INVOKE("delete_canned_response", { accountId, id })),
+	storageInfo: () => typedError<StorageInfo, AppError>(__TAURI_INVOKE("storage_info")),
+	/**
+	 *  Empty the attachment cache and refetch every account's conversations (the send queue,
+	 *  drafts and canned responses are kept).
+	 */
+	clearCache: () => typedError<null, AppError>(__TAURI_INVOKE("clear_cache")),
+	/**  Open the logs folder in the file manager. */
+	openLogsFolder: () => typedError<null, AppError>(__TAURI_INVOKE("open_logs_folder")),
 };
 
 /** Events */
@@ -120,6 +173,14 @@ export type AppInfo = {
 export type AppSettings = {
 	notifications: NotificationSettings,
 	availability: AgentAvailability,
+	theme: ThemePreference,
+	/**  UI language (a locale the UI has a catalogue for; "en" first). */
+	locale: string,
+	/**
+	 *  Changed keyboard shortcuts: action id → key combo (e.g. "Mod+Shift+E"). Actions not
+	 *  listed use their default.
+	 */
+	shortcuts: { [key in string]: string },
 };
 
 /**  An attachment's metadata as stored and shown. */
@@ -130,6 +191,25 @@ export type Attachment = {
 	blobKey: string | null,
 	url: string | null,
 	thumbnailUrl: string | null,
+};
+
+/**  A canned response as the editor sends it (`id` null: a new one). */
+export type CannedForm = {
+	id: string | null,
+	shortcut: string,
+	text: string,
+};
+
+/**
+ *  A saved reply the agent inserts with "/shortcut". Variables such as `{{customer.name}}`
+ *  are filled in by the UI when inserted.
+ */
+export type CannedResponse = {
+	id: string,
+	/**  The word typed after "/" (letters, digits, `-`, `_`). */
+	shortcut: string,
+	text: string,
+	updatedAt: number,
 };
 
 /**  The real-time link as the UI shows it. */
@@ -152,6 +232,29 @@ export type Contact = {
 	online: boolean,
 	lastSeenAt: number | null,
 	roleType: number,
+};
+
+/**  The contact panel: the person, their presence and their previous conversations. */
+export type ContactProfile = {
+	contact: Contact,
+	/**  Support conversations of this customer, newest first (from the cache). */
+	conversations: Conversation[],
+	/**  Whether the agent blocked them; `None` when the server could not be asked. */
+	blocked: boolean | null,
+	/**  Refreshed from the server just now (false: the cached copy, offline). */
+	fresh: boolean,
+};
+
+/**
+ *  Profile fields an agent may change on a contact; `None` leaves a field as it is.
+ *  Metadata entries are merged (the custom attributes).
+ */
+export type ContactUpdate = {
+	displayName: string | null,
+	email: string | null,
+	phone: string | null,
+	imageUrl: string | null,
+	metadata: { [key in string]: string },
 };
 
 /**  A conversation: a support group (type 10), another group, or a 1:1 thread. */
@@ -231,6 +334,36 @@ export type ErrorCode =
 /**  A bug: logged with details, shown with a generic message. */
 "internal";
 
+/**  A new group, as the "new group" form sends it. */
+export type GroupForm = {
+	name: string,
+	kind: GroupKind,
+	/**  User ids, without the agent (who becomes admin). */
+	members: string[],
+	imageUrl: string | null,
+	metadata: { [key in string]: string },
+};
+
+/**  The user-facing group types (protocol §5: group `type`). */
+export type GroupKind = 
+/**  Members only; only admins add people. */
+"private" | 
+/**  Anyone may be added by a member. */
+"public" | 
+/**  Anyone may join; listed under "open groups". */
+"open" | 
+/**  One sender, many receivers. */
+"broadcast" | 
+/**  A Kommunicate support conversation. */
+"support";
+
+/**  What to change in a group; `None` leaves a field as it is. Metadata is merged. */
+export type GroupUpdate = {
+	name: string | null,
+	imageUrl: string | null,
+	metadata: { [key in string]: string } | null,
+};
+
 export type InboxPage = {
 	rows: Conversation[],
 	counts: ViewCounts,
@@ -272,6 +405,19 @@ export type Message = {
 	clientKey: string | null,
 };
 
+/**  Kommunicate "create conversation" from the agent app. */
+export type NewConversationForm = {
+	customerId: string,
+	/**  Shown as the conversation's title; the customer's name when empty. */
+	title: string | null,
+	/**  An agent to assign to (with routing skipped), or none to let routing decide. */
+	assignee: string | null,
+	/**  Keep the assignee given (or none) instead of the routing rules. */
+	skipRouting: boolean,
+	/**  A first message from the agent. */
+	message: string | null,
+};
+
 /**  The agent's notification settings. */
 export type NotificationSettings = {
 	enabled: boolean,
@@ -283,6 +429,17 @@ export type NotificationSettings = {
 	quietFromMinute: number | null,
 	quietToMinute: number | null,
 	sound: boolean,
+	/**
+	 *  The sound theme name played with a notification (freedesktop names, e.g.
+	 *  "message-new-instant", "bell", "complete"; mapped to the nearest system sound
+	 *  elsewhere).
+	 */
+	soundName: string,
+	/**
+	 *  Repeat a notification every this many minutes while its conversation stays unread
+	 *  (0: never).
+	 */
+	repeatMinutes: number,
 };
 
 /**  A notification was clicked (or shown): the UI opens this conversation. */
@@ -298,6 +455,15 @@ export type PresetInfo = {
 	endpoints: Endpoints | null,
 	/**  True when the preset's real-time link is plain TCP to another machine. */
 	unencryptedBroker: boolean,
+};
+
+/**  One recipient in "message info". */
+export type RecipientState = {
+	userId: string,
+	name: string | null,
+	state: DeliveryState,
+	deliveredAt: number | null,
+	readAt: number | null,
 };
 
 /**  Group member roles (protocol §5.2). */
@@ -356,7 +522,19 @@ export type SignInPlan = {
 /**  Agents sign in through Kommunicate's `loginv2`; app users through `register/client`. */
 export type SignInRole = "agent" | "app_user";
 
+/**  Sizes for the settings screen's "storage" and "about" sections. */
+export type StorageInfo = {
+	databaseBytes: number | null,
+	attachmentsBytes: number | null,
+	logsDir: string,
+	dataDir: string,
+	version: string,
+};
+
 export type ThemeChoice = "light" | "dark";
+
+/**  Light, dark, or whatever the system uses. */
+export type ThemePreference = "system" | "light" | "dark";
 
 export type TypingInfo = {
 	conversationId: string,

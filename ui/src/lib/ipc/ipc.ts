@@ -8,7 +8,19 @@ import type {
   AppError,
   AppInfo,
   AppSettings,
+  CannedForm,
+  CannedResponse,
+  Contact,
+  ContactProfile,
+  ContactUpdate,
+  Conversation,
   ConversationDetail,
+  GroupForm,
+  GroupUpdate,
+  NewConversationForm,
+  RecipientState,
+  Role,
+  StorageInfo,
   ConversationStatus,
   InboxPage,
   InboxSort,
@@ -23,6 +35,19 @@ import type {
 } from "./bindings";
 
 export type {
+  CannedForm,
+  CannedResponse,
+  ContactProfile,
+  ContactUpdate,
+  GroupForm,
+  GroupKind,
+  GroupUpdate,
+  Member,
+  NewConversationForm,
+  RecipientState,
+  Role,
+  StorageInfo,
+  ThemePreference,
   AccountSummary,
   Agent,
   AgentAvailability,
@@ -100,6 +125,61 @@ export interface Ipc {
   openAttachment(accountId: string, blobKey: string, name: string): Promise<Result<string>>;
   /** Listen to upload progress; resolves to an unlisten function. */
   onUploadProgress(cb: (progress: UploadProgress) => void): Promise<() => void>;
+
+  // ---- groups --------------------------------------------------------------------------
+  /** Groups other than support conversations (from the cache). */
+  groups(accountId: string): Promise<Result<Conversation[]>>;
+  /** A group read back from the server (members, roles) into the cache. */
+  refreshGroup(accountId: string, conversationId: string): Promise<Result<Conversation>>;
+  createGroup(accountId: string, form: GroupForm): Promise<Result<Conversation>>;
+  updateGroup(accountId: string, conversationId: string, update: GroupUpdate): Promise<Result<Conversation>>;
+  /** Upload a group or profile image (base64); its URL. */
+  uploadImage(accountId: string, name: string, dataBase64: string): Promise<Result<string>>;
+  /** A group or profile image from the account's server as a `data:` URL. */
+  imagePreview(accountId: string, url: string): Promise<Result<string>>;
+  addGroupMember(accountId: string, conversationId: string, userId: string, role: Role): Promise<Result<Conversation>>;
+  removeGroupMember(accountId: string, conversationId: string, userId: string): Promise<Result<Conversation>>;
+  setMemberRole(accountId: string, conversationId: string, userId: string, role: Role): Promise<Result<Conversation>>;
+  leaveGroup(accountId: string, conversationId: string): Promise<Result<null>>;
+  deleteGroup(accountId: string, conversationId: string): Promise<Result<null>>;
+  /** Mute until a time (ms), or unmute with null. Groups and 1:1 conversations. */
+  muteConversation(accountId: string, conversationId: string, until: number | null): Promise<Result<null>>;
+  openGroups(accountId: string): Promise<Result<Conversation[]>>;
+  joinGroup(accountId: string, conversationId: string): Promise<Result<Conversation>>;
+  /** The agent's contact list by name ("friends", "favourites"…). */
+  contactList(accountId: string, name: string): Promise<Result<Contact[]>>;
+  editContactList(accountId: string, name: string, add: string[], remove: string[]): Promise<Result<Contact[]>>;
+  /** People by name, e-mail, phone or id (member pickers). */
+  searchPeople(accountId: string, terms: string, limit: number): Promise<Result<Contact[]>>;
+
+  // ---- contacts ------------------------------------------------------------------------
+  contactProfile(accountId: string, userId: string): Promise<Result<ContactProfile>>;
+  updateContact(accountId: string, userId: string, update: ContactUpdate): Promise<Result<Contact>>;
+  setBlocked(accountId: string, userId: string, blocked: boolean): Promise<Result<null>>;
+  startConversation(accountId: string, form: NewConversationForm): Promise<Result<Conversation>>;
+
+  // ---- messages ------------------------------------------------------------------------
+  /** Queue a message with a content type (0 text, 3 HTML) and metadata (rich, hidden, custom). */
+  sendRich(
+    accountId: string,
+    conversationId: string,
+    text: string,
+    contentType: number,
+    metadata: Partial<{ [key in string]: string }>,
+  ): Promise<Result<string>>;
+  deleteMessage(accountId: string, key: string, forEveryone: boolean): Promise<Result<null>>;
+  messageInfo(accountId: string, key: string): Promise<Result<RecipientState[]>>;
+
+  // ---- canned responses ----------------------------------------------------------------
+  cannedResponses(accountId: string): Promise<Result<CannedResponse[]>>;
+  saveCannedResponse(accountId: string, form: CannedForm): Promise<Result<CannedResponse>>;
+  deleteCannedResponse(accountId: string, id: string): Promise<Result<null>>;
+
+  // ---- app -----------------------------------------------------------------------------
+  storageInfo(): Promise<Result<StorageInfo>>;
+  /** Empty the caches and refetch (queued messages, drafts and canned responses stay). */
+  clearCache(): Promise<Result<null>>;
+  openLogsFolder(): Promise<Result<null>>;
 }
 
 /** Any rejection that is not already `{code, message}` (e.g. Tauri's own string errors). */

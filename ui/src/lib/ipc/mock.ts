@@ -1,6 +1,11 @@
 // An in-memory Ipc for UI tests: each test says what the "backend" holds and answers, can
 // push batches as the shell would, and can read back what the UI sent.
 import type {
+  CannedResponse,
+  ContactProfile,
+  RecipientState,
+  Role,
+  StorageInfo,
   AccountSummary,
   Agent,
   AgentAvailability,
@@ -70,8 +75,13 @@ export function defaultSettings(): AppSettings {
       quietFromMinute: null,
       quietToMinute: null,
       sound: false,
+      soundName: "message-new-instant",
+      repeatMinutes: 0,
     },
     availability: "online",
+    theme: "system",
+    locale: "en",
+    shortcuts: {},
   };
 }
 
@@ -216,6 +226,8 @@ export interface MockCalls {
   sendAttachment: { conversationId: string; name: string; dataBase64: string }[];
   attachmentPreview: string[];
   openAttachment: { blobKey: string; name: string }[];
+  /** Every people/groups/canned/app call: `[command, ...args]` (args after the account id). */
+  people: unknown[][];
 }
 
 /** A file the mock's "system dialog" picks. */
@@ -249,6 +261,14 @@ export interface MockOptions {
   uploadStepMs?: number;
   /** Uploads fail with this message (progress `error`, command error). */
   uploadError?: string;
+  /** People known to the "server" (search, profiles, group members), by user id. */
+  people?: Record<string, Contact>;
+  canned?: CannedResponse[];
+  openGroups?: Conversation[];
+  /** `messageInfo` answers by message key. */
+  receipts?: Record<string, RecipientState[]>;
+  /** Errors for people/groups/canned commands, by command name. */
+  failPeople?: Partial<Record<string, AppError>>;
 }
 
 export interface MockIpc extends Ipc {
@@ -262,6 +282,10 @@ export interface MockIpc extends Ipc {
     settings: AppSettings;
     /** Uploaded files by blob key. */
     blobs: Record<string, { name: string; contentType: string; size: number; dataBase64: string | null }>;
+    people: Record<string, Contact>;
+    canned: CannedResponse[];
+    blocked: Set<string>;
+    contactLists: Record<string, string[]>;
   };
   /** Messages waiting in the send queue (queued or failed outgoing ones). */
   queuedCount(): number;
@@ -302,6 +326,7 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
     sendAttachment: [],
     attachmentPreview: [],
     openAttachment: [],
+    people: [],
   };
   const state = {
     accounts: opts.accounts ? [...opts.accounts] : [],
@@ -311,6 +336,10 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
     agents: opts.agents ? [...opts.agents] : mockAgents(),
     settings: structuredClone(opts.settings ?? defaultSettings()),
     blobs: {} as MockIpc["state"]["blobs"],
+    people: { ...(opts.customers ?? {}), ...(opts.people ?? {}) } as Record<string, Contact>,
+    canned: [...(opts.canned ?? [])],
+    blocked: new Set<string>(),
+    contactLists: {} as Record<string, string[]>,
   };
   const uploadListeners = new Set<(p: UploadProgress) => void>();
   const listeners = new Set<(b: UiBatch) => void>();
@@ -390,6 +419,38 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
     });
     return ok(key);
   }
+
+  const invalid = (message: string, field: string | null = null): Result<never> => ({
+    status: "error",
+    error: { code: "invalid_input", message, field },
+  });
+  /** Record a people/groups call and answer its configured failure, if any. */
+  const record = <T>(name: string, ...args: unknown[]): Result<T> | null => {
+    calls.people.push([name, ...args]);
+    const e = opts.failPeople?.[name];
+    return e ? { status: "error", error: e } : null;
+  };
+  const group = (id: string) => state.conversations.find((c) => c.id === id);
+  const updateConv = (id: string, f: (c: Conversation) => Conversation): Result<Conversation> => {
+    const c = group(id);
+    if (!c) return invalid("That is not a group.");
+    const next = f(structuredClone(c));
+    state.conversations = state.conversations.map((x) => (x.id === id ? next : x));
+    return ok(structuredClone(next));
+  };
+  const contactOf = (userId: string): Contact =>
+    state.people[userId] ?? {
+      userId,
+      displayName: null,
+      email: null,
+      phone: null,
+      imageUrl: null,
+      metadata: {},
+      online: false,
+      lastSeenAt: null,
+      roleType: 3,
+    };
+  let groupSeq = 5000;
 
   const ipc: MockIpc = {
     calls,
@@ -600,6 +661,222 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
       uploadListeners.add(cb);
       return () => uploadListeners.delete(cb);
     },
+
+    // ---- groups ------------------------------------------------------------------------
+    groups: async () =>
+      record<Conversation[]>("groups") ??
+      ok(
+        state.conversations
+          .filter((c) => c.groupId !== null && c.groupType !== 10)
+          .sort((a, b) => a.title.toLowerCase().localeCompare(b.title.toLowerCase()))
+          .map((c) => structuredClone(c)),
+      ),
+    refreshGroup: async (_a, id) => record<Conversation>("refreshGroup", id) ?? updateConv(id, (c) => c),
+    createGroup: async (accountId, form) => {
+      const f = record<Conversation>("createGroup", structuredClone(form));
+      if (f) return f;
+      if (!form.name.trim()) return invalid("Give the group a name.", "name");
+      groupSeq += 1;
+      const codes = { private: 1, public: 2, open: 6, broadcast: 5, support: 10 } as const;
+      const c = conversation({
+        id: `g:${groupSeq}`,
+        groupId: groupSeq,
+        title: form.name.trim(),
+        groupType: codes[form.kind],
+        assignee: null,
+        customerId: null,
+        imageUrl: form.imageUrl,
+        metadata: { ...form.metadata },
+        members: [
+          { userId: me(accountId), role: "admin" },
+          ...form.members.map((userId) => ({ userId, role: "member" as Role })),
+        ],
+        lastMessagePreview: null,
+      });
+      state.conversations.push(c);
+      return ok(structuredClone(c));
+    },
+    updateGroup: async (_a, id, u) =>
+      record<Conversation>("updateGroup", id, structuredClone(u)) ??
+      updateConv(id, (c) => ({
+        ...c,
+        title: u.name?.trim() || c.title,
+        imageUrl: u.imageUrl ?? c.imageUrl,
+        metadata: { ...c.metadata, ...(u.metadata ?? {}) },
+      })),
+    uploadImage: async (_a, name) => record<string>("uploadImage", name) ?? ok(`http://127.0.0.1:18080/rest/ws/aws/file/img-${name}`),
+    imagePreview: async (_a, url) =>
+      record<string>("imagePreview", url) ?? invalid("Images from other servers are not loaded.", "url"),
+    addGroupMember: async (_a, id, userId, role) =>
+      record<Conversation>("addGroupMember", id, userId, role) ??
+      updateConv(id, (c) => ({ ...c, members: [...c.members.filter((m) => m.userId !== userId), { userId, role }] })),
+    removeGroupMember: async (_a, id, userId) =>
+      record<Conversation>("removeGroupMember", id, userId) ??
+      updateConv(id, (c) => ({ ...c, members: c.members.filter((m) => m.userId !== userId) })),
+    setMemberRole: async (_a, id, userId, role) =>
+      record<Conversation>("setMemberRole", id, userId, role) ??
+      updateConv(id, (c) => ({ ...c, members: c.members.map((m) => (m.userId === userId ? { ...m, role } : m)) })),
+    leaveGroup: async (_a, id) => {
+      const f = record<null>("leaveGroup", id);
+      if (f) return f;
+      state.conversations = state.conversations.filter((c) => c.id !== id);
+      return ok(null);
+    },
+    deleteGroup: async (_a, id) => {
+      const f = record<null>("deleteGroup", id);
+      if (f) return f;
+      state.conversations = state.conversations.filter((c) => c.id !== id);
+      return ok(null);
+    },
+    muteConversation: async (_a, id, until) => {
+      const f = record<null>("muteConversation", id, until);
+      if (f) return f;
+      state.conversations = state.conversations.map((c) => (c.id === id ? { ...c, mutedUntil: until } : c));
+      return ok(null);
+    },
+    openGroups: async () => record<Conversation[]>("openGroups") ?? ok(structuredClone(opts.openGroups ?? [])),
+    joinGroup: async (accountId, id) => {
+      const f = record<Conversation>("joinGroup", id);
+      if (f) return f;
+      const open = (opts.openGroups ?? []).find((c) => c.id === id);
+      if (!open) return invalid("That group is not open.");
+      const c = { ...structuredClone(open), members: [...open.members, { userId: me(accountId), role: "member" as Role }] };
+      state.conversations.push(c);
+      return ok(structuredClone(c));
+    },
+    contactList: async (_a, name) =>
+      record<Contact[]>("contactList", name) ?? ok((state.contactLists[name] ?? []).map(contactOf)),
+    editContactList: async (_a, name, add, remove) => {
+      const f = record<Contact[]>("editContactList", name, add, remove);
+      if (f) return f;
+      const list = new Set(state.contactLists[name] ?? []);
+      for (const u of add) list.add(u);
+      for (const u of remove) list.delete(u);
+      state.contactLists[name] = [...list];
+      return ok([...list].map(contactOf));
+    },
+    searchPeople: async (_a, terms, limit) => {
+      const f = record<Contact[]>("searchPeople", terms);
+      if (f) return f;
+      const t = terms.trim().toLowerCase();
+      const hits = Object.values(state.people).filter((p) =>
+        [p.userId, p.displayName, p.email, p.phone].some((v) => v && v.toLowerCase().includes(t)),
+      );
+      return ok(structuredClone(hits.slice(0, limit)));
+    },
+
+    // ---- contacts ----------------------------------------------------------------------
+    contactProfile: async (_a, userId) => {
+      const f = record<ContactProfile>("contactProfile", userId);
+      if (f) return f;
+      if (!state.people[userId]) return invalid("Parley knows nothing about that person yet.");
+      return ok({
+        contact: structuredClone(state.people[userId]),
+        conversations: state.conversations
+          .filter((c) => c.groupType === 10 && c.customerId === userId)
+          .sort((a, b) => b.lastActivityAt - a.lastActivityAt)
+          .map((c) => structuredClone(c)),
+        blocked: state.blocked.has(userId),
+        fresh: true,
+      });
+    },
+    updateContact: async (_a, userId, u) => {
+      const f = record<Contact>("updateContact", userId, structuredClone(u));
+      if (f) return f;
+      if (u.email && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(u.email)) return invalid("That is not an e-mail address.", "email");
+      const c = contactOf(userId);
+      const next: Contact = {
+        ...c,
+        displayName: u.displayName ?? c.displayName,
+        email: u.email ?? c.email,
+        phone: u.phone ?? c.phone,
+        imageUrl: u.imageUrl ?? c.imageUrl,
+        metadata: { ...c.metadata, ...u.metadata },
+      };
+      state.people[userId] = next;
+      return ok(structuredClone(next));
+    },
+    setBlocked: async (_a, userId, blocked) => {
+      const f = record<null>("setBlocked", userId, blocked);
+      if (f) return f;
+      if (blocked) state.blocked.add(userId);
+      else state.blocked.delete(userId);
+      return ok(null);
+    },
+    startConversation: async (accountId, form) => {
+      const f = record<Conversation>("startConversation", structuredClone(form));
+      if (f) return f;
+      groupSeq += 1;
+      const c = conversation({
+        id: `g:${groupSeq}`,
+        groupId: groupSeq,
+        title: form.title?.trim() || contactOf(form.customerId).displayName || form.customerId,
+        customerId: form.customerId,
+        assignee: form.assignee ?? null,
+        members: [
+          { userId: form.customerId, role: "member" },
+          { userId: form.assignee ?? me(accountId), role: "admin" },
+        ],
+        lastMessagePreview: form.message ?? null,
+      });
+      state.conversations.push(c);
+      if (form.message) queueEcho(accountId, c.id, { text: form.message });
+      return ok(structuredClone(c));
+    },
+
+    // ---- messages ----------------------------------------------------------------------
+    sendRich: async (accountId, conversationId, text, contentType, metadata) => {
+      const f = record<string>("sendRich", conversationId, text, contentType, structuredClone(metadata));
+      if (f) return f;
+      if (![0, 3].includes(contentType)) return invalid("Messages are sent as text (0) or HTML (3).", "contentType");
+      const meta: Record<string, string> = {};
+      for (const [k, v] of Object.entries(metadata)) if (v !== undefined) meta[k] = v;
+      return ok(queueEcho(accountId, conversationId, { text, contentType, metadata: meta }));
+    },
+    deleteMessage: async (_a, key, forEveryone) => {
+      const f = record<null>("deleteMessage", key, forEveryone);
+      if (f) return f;
+      for (const [conversationId, list] of Object.entries(state.messages)) {
+        const i = list.findIndex((m) => m.key === key);
+        if (i < 0) continue;
+        list.splice(i, 1);
+        queueMicrotask(() => ipc.emit(emptyBatch({ conversations: [conversationId], removed: [[conversationId, key]] })));
+        return ok(null);
+      }
+      return invalid("That message is not in the cache.");
+    },
+    messageInfo: async (_a, key) => record<RecipientState[]>("messageInfo", key) ?? ok(structuredClone(opts.receipts?.[key] ?? [])),
+
+    // ---- canned responses --------------------------------------------------------------
+    cannedResponses: async () =>
+      record<CannedResponse[]>("cannedResponses") ??
+      ok([...state.canned].sort((a, b) => a.shortcut.localeCompare(b.shortcut)).map((c) => ({ ...c }))),
+    saveCannedResponse: async (_a, form) => {
+      const f = record<CannedResponse>("saveCannedResponse", structuredClone(form));
+      if (f) return f;
+      const shortcut = form.shortcut.trim().replace(/^\//, "");
+      if (!/^[\p{L}\p{N}_-]{1,32}$/u.test(shortcut)) return invalid("A shortcut is one word of letters, digits, - or _ (at most 32).", "shortcut");
+      if (!form.text.trim()) return invalid("The response is empty.", "text");
+      if (state.canned.some((c) => c.shortcut.toLowerCase() === shortcut.toLowerCase() && c.id !== form.id))
+        return invalid(`/${shortcut} is already a canned response.`);
+      localSeq += 1;
+      const saved: CannedResponse = { id: form.id ?? `cr-${localSeq}`, shortcut, text: form.text.trim(), updatedAt: Date.now() };
+      state.canned = [...state.canned.filter((c) => c.id !== saved.id), saved];
+      return ok({ ...saved });
+    },
+    deleteCannedResponse: async (_a, id) => {
+      const f = record<null>("deleteCannedResponse", id);
+      if (f) return f;
+      state.canned = state.canned.filter((c) => c.id !== id);
+      return ok(null);
+    },
+
+    // ---- app ---------------------------------------------------------------------------
+    storageInfo: async () =>
+      record<StorageInfo>("storageInfo") ??
+      ok({ databaseBytes: 2_400_000, attachmentsBytes: 512_000, logsDir: "/home/agent/.local/share/io.parley.desktop/logs", dataDir: "/home/agent/.local/share/io.parley.desktop", version: "0.0.0-test" }),
+    clearCache: async () => record<null>("clearCache") ?? ok(null),
+    openLogsFolder: async () => record<null>("openLogsFolder") ?? ok(null),
   };
   return ipc;
 }

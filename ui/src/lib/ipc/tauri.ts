@@ -54,6 +54,43 @@ export const tauriIpc: Ipc = {
     const unlisten = await events.uploadProgress.listen((event) => cb(event.payload));
     return unlisten;
   },
+  groups: (accountId) => call(() => commands.groups(accountId)),
+  refreshGroup: (accountId, conversationId) => call(() => commands.refreshGroup(accountId, conversationId)),
+  createGroup: (accountId, form) => call(() => commands.createGroup(accountId, form)),
+  updateGroup: (accountId, conversationId, update) => call(() => commands.updateGroup(accountId, conversationId, update)),
+  uploadImage: (accountId, name, dataBase64) => call(() => commands.uploadImage(accountId, name, dataBase64)),
+  imagePreview: (accountId, url) => call(() => commands.imagePreview(accountId, url)),
+  addGroupMember: (accountId, conversationId, userId, role) =>
+    call(() => commands.addGroupMember(accountId, conversationId, userId, role)),
+  removeGroupMember: (accountId, conversationId, userId) =>
+    call(() => commands.removeGroupMember(accountId, conversationId, userId)),
+  setMemberRole: (accountId, conversationId, userId, role) =>
+    call(() => commands.setMemberRole(accountId, conversationId, userId, role)),
+  leaveGroup: (accountId, conversationId) => call(() => commands.leaveGroup(accountId, conversationId)),
+  deleteGroup: (accountId, conversationId) => call(() => commands.deleteGroup(accountId, conversationId)),
+  muteConversation: (accountId, conversationId, until) => call(() => commands.muteConversation(accountId, conversationId, until)),
+  openGroups: (accountId) => call(() => commands.openGroups(accountId)),
+  joinGroup: (accountId, conversationId) => call(() => commands.joinGroup(accountId, conversationId)),
+  contactList: (accountId, name) => call(() => commands.contactList(accountId, name)),
+  editContactList: (accountId, name, add, remove) => call(() => commands.editContactList(accountId, name, add, remove)),
+  searchPeople: (accountId, terms, limit) => call(() => commands.searchPeople(accountId, terms, limit)),
+  contactProfile: (accountId, userId) => call(() => commands.contactProfile(accountId, userId)),
+  updateContact: (accountId, userId, update) => call(() => commands.updateContact(accountId, userId, update)),
+  setBlocked: (accountId, userId, blocked) => call(() => commands.setBlocked(accountId, userId, blocked)),
+  startConversation: (accountId, form) => call(() => commands.startConversation(accountId, form)),
+  sendRich: (accountId, conversationId, text, contentType, metadata) => {
+    const clean: { [key in string]: string } = {};
+    for (const [k, v] of Object.entries(metadata)) if (v !== undefined) clean[k] = v;
+    return call(() => commands.sendRich(accountId, conversationId, text, contentType, clean));
+  },
+  deleteMessage: (accountId, key, forEveryone) => call(() => commands.deleteMessage(accountId, key, forEveryone)),
+  messageInfo: (accountId, key) => call(() => commands.messageInfo(accountId, key)),
+  cannedResponses: (accountId) => call(() => commands.cannedResponses(accountId)),
+  saveCannedResponse: (accountId, form) => call(() => commands.saveCannedResponse(accountId, form)),
+  deleteCannedResponse: (accountId, id) => call(() => commands.deleteCannedResponse(accountId, id)),
+  storageInfo: () => call(() => commands.storageInfo()),
+  clearCache: () => call(() => commands.clearCache()),
+  openLogsFolder: () => call(() => commands.openLogsFolder()),
   openExternal: async (url) => {
     // The shell opens http(s)/mailto links in the system browser and refuses anything else.
     const r = await commands.openExternal(url).catch((e: unknown) => ({ status: "error" as const, error: e }));

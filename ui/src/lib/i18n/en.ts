@@ -1,0 +1,9 @@
+// English, the reference catalogue, one file per capability under `en/` (keys `<area>.<what>`).
+// Add strings to your capability's file and use them through `t()` from `lib/i18n`.
+import { common } from "./en/common";
+
+export const en = {
+  ...common,
+} as const satisfies Record<string, string>;
+
+export type MessageKey = keyof typeof en;
