@@ -178,6 +178,27 @@ mod tests {
     }
 
     #[test]
+    fn test_saved_settings_are_checked_and_normalised() {
+        let mut s = AppSettings::default();
+        s.shortcuts.insert("resolve".into(), "Mod+Shift+E".into());
+        s.notifications.sound_name = "../../etc/passwd".into();
+        s.notifications.repeat_minutes = 9999;
+        s.locale = String::new();
+        let c = s.clone().checked().unwrap();
+        assert_eq!(c.notifications.sound_name, "message-new-instant");
+        assert_eq!(c.notifications.repeat_minutes, 120);
+        assert_eq!(c.locale, "en");
+        assert_eq!(c.shortcuts.get("resolve").map(String::as_str), Some("Mod+Shift+E"));
+
+        let mut bad = s.clone();
+        bad.shortcuts.insert("resolve".into(), "Ctrl+\u{0}".into());
+        assert_eq!(bad.checked().unwrap_err().field.as_deref(), Some("shortcuts"));
+        let mut bad = s;
+        bad.notifications.quiet_from_minute = Some(24 * 60);
+        assert_eq!(bad.checked().unwrap_err().field.as_deref(), Some("quietHours"));
+    }
+
+    #[test]
     fn test_a_damaged_settings_file_falls_back_to_defaults_and_is_kept_aside() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("settings.json"), b"{not json").unwrap();

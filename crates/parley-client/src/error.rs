@@ -68,7 +68,15 @@ impl ClientError {
                 format!("The server does not know the application key \"{k}\".")
             }
             Self::Unauthorized(_) => "Your session has expired. Sign in again.".to_owned(),
-            Self::Forbidden(_) => "You are not allowed to do that here.".to_owned(),
+            Self::Forbidden(d) => {
+                let d = d.trim();
+                if d.is_empty() || d.len() > 200 || d.contains('<') {
+                    "You are not allowed to do that here.".to_owned()
+                } else {
+                    // The platform's own words (e.g. only admins may delete a group).
+                    format!("You are not allowed to do that here. The server says: {d}.")
+                }
+            }
             Self::Store(StoreError::DiskFull(_)) => {
                 "The disk is full: Parley cannot save new messages until space is freed.".to_owned()
             }
