@@ -15,7 +15,10 @@ use crate::shell::Shell;
 /// Groups (not support conversations) from the cache.
 #[tauri::command]
 #[specta::specta]
-pub async fn groups(shell: State<'_, Shell>, account_id: String) -> Result<Vec<Conversation>, AppError> {
+pub async fn groups(
+    shell: State<'_, Shell>,
+    account_id: String,
+) -> Result<Vec<Conversation>, AppError> {
     Ok(shell.client(&account_id).await?.groups().await?)
 }
 
@@ -68,7 +71,10 @@ pub async fn upload_image(
     const MAX_IMAGE: usize = 5 * 1024 * 1024;
     let c = shell.client(&account_id).await?;
     if data_base64.len() > MAX_IMAGE / 3 * 4 + 8 {
-        return Err(AppError::invalid_field("image", "An image is at most 5 MB."));
+        return Err(AppError::invalid_field(
+            "image",
+            "An image is at most 5 MB.",
+        ));
     }
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(data_base64.as_bytes())
@@ -175,7 +181,9 @@ pub async fn mute_conversation(
 ) -> Result<(), AppError> {
     let c = shell.client(&account_id).await?;
     #[allow(clippy::cast_possible_truncation)]
-    let until = until.filter(|t| t.is_finite() && *t > 0.0).map(|t| t as i64);
+    let until = until
+        .filter(|t| t.is_finite() && *t > 0.0)
+        .map(|t| t as i64);
     Ok(c.mute(&conversation_id, until).await?)
 }
 
@@ -297,9 +305,10 @@ pub async fn send_rich(
     metadata: Metadata,
 ) -> Result<String, AppError> {
     let c = shell.client(&account_id).await?;
-    Ok(c
-        .send_rich(&conversation_id, &text, i64::from(content_type), metadata)
-        .await?)
+    Ok(
+        c.send_rich(&conversation_id, &text, i64::from(content_type), metadata)
+            .await?,
+    )
 }
 
 /// Delete a message for the agent, or for everyone (where the platform allows).
@@ -353,9 +362,10 @@ pub async fn save_canned_response(
     form: CannedForm,
 ) -> Result<CannedResponse, AppError> {
     let c = shell.client(&account_id).await?;
-    Ok(c
-        .save_canned_response(form.id.as_deref(), &form.shortcut, &form.text)
-        .await?)
+    Ok(
+        c.save_canned_response(form.id.as_deref(), &form.shortcut, &form.text)
+            .await?,
+    )
 }
 
 #[tauri::command]
@@ -441,5 +451,10 @@ pub fn open_logs_folder(app: tauri::AppHandle) -> Result<(), AppError> {
     let _ = std::fs::create_dir_all(&dir);
     app.opener()
         .open_path(dir.to_string_lossy(), None::<&str>)
-        .map_err(|e| AppError::new(ErrorCode::Internal, format!("Could not open the folder: {e}")))
+        .map_err(|e| {
+            AppError::new(
+                ErrorCode::Internal,
+                format!("Could not open the folder: {e}"),
+            )
+        })
 }

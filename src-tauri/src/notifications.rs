@@ -107,7 +107,11 @@ pub fn show(app: &AppHandle, n: &NotificationIntent, sound: Option<&str>) {
             "dialog-information" => "Pop",
             _ => "Ping",
         };
-        b = b.sound(if cfg!(target_os = "macos") { mac } else { "Default" });
+        b = b.sound(if cfg!(target_os = "macos") {
+            mac
+        } else {
+            "Default"
+        });
     }
     match b.show() {
         Ok(()) => log::info!("notified: {:?} in {}", n.kind, n.conversation_id),

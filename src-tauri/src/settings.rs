@@ -188,14 +188,23 @@ mod tests {
         assert_eq!(c.notifications.sound_name, "message-new-instant");
         assert_eq!(c.notifications.repeat_minutes, 120);
         assert_eq!(c.locale, "en");
-        assert_eq!(c.shortcuts.get("resolve").map(String::as_str), Some("Mod+Shift+E"));
+        assert_eq!(
+            c.shortcuts.get("resolve").map(String::as_str),
+            Some("Mod+Shift+E")
+        );
 
         let mut bad = s.clone();
         bad.shortcuts.insert("resolve".into(), "Ctrl+\u{0}".into());
-        assert_eq!(bad.checked().unwrap_err().field.as_deref(), Some("shortcuts"));
+        assert_eq!(
+            bad.checked().unwrap_err().field.as_deref(),
+            Some("shortcuts")
+        );
         let mut bad = s;
         bad.notifications.quiet_from_minute = Some(24 * 60);
-        assert_eq!(bad.checked().unwrap_err().field.as_deref(), Some("quietHours"));
+        assert_eq!(
+            bad.checked().unwrap_err().field.as_deref(),
+            Some("quietHours")
+        );
     }
 
     #[test]

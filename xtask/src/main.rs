@@ -12,6 +12,7 @@
 mod bench;
 mod bundle;
 mod desktop;
+mod faults;
 mod proc;
 mod steps;
 mod sys;
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
             e2e: !args.iter().any(|a| a == "--no-e2e"),
         }),
         Some("e2e") => steps::e2e_only(),
+        Some("faults") => faults::run(args.iter().any(|a| a == "--full")),
         Some("bindings") => steps::bindings(),
         Some("deps") => steps::deps(),
         Some("bench") => bench::bench(&bench::BenchOpts {
@@ -57,7 +59,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   run [--screenshot FILE] [--theme light|dark] [--no-sandbox]
                  install what is missing, build, start the sandbox and open Parley
   test [--no-e2e] formatting, clippy, Rust tests, UI tests, bindings check, end-to-end tests
-  e2e            build the app and run only the end-to-end tests
+  e2e            build the app and run only the end-to-end tests (PARLEY_E2E_ONLY=07,09:
+                 only the files whose names contain one of these)
+  faults [--full] the fault-injection suite and its table (--full: the long sizes)
   bindings       regenerate ui/src/lib/ipc/bindings.ts from the Rust commands
   deps           install missing system packages and UI dependencies
   bench [--smoke] app benchmarks in the real window (release build; --smoke: debug, few

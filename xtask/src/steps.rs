@@ -491,6 +491,14 @@ fn core_crates_are_gui_free() -> Result<()> {
 /// Rust tests run inside a private D-Bus session with an unlocked gnome-keyring, so keyring
 /// tests use the real Secret Service.
 fn rust_tests() -> Result<()> {
+    crate::faults::reset()?;
+    let r = rust_tests_run();
+    // The fault suite's scenarios, as one table (short mode here).
+    let t = crate::faults::print_table();
+    r.and(t)
+}
+
+fn rust_tests_run() -> Result<()> {
     let runner = if sys::which("cargo-nextest").is_some() {
         "cargo nextest run --workspace --no-fail-fast"
     } else {
@@ -524,7 +532,10 @@ pub fn e2e_only() -> Result<()> {
 /// `PARLEY_E2E_ONLY=07,03` runs only the test files whose names contain one of the parts
 /// (for working on one capability; the test command always runs them all).
 fn only_these(p: &std::path::Path) -> bool {
-    let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     match std::env::var("PARLEY_E2E_ONLY") {
         Ok(parts) if !parts.trim().is_empty() => parts.split(',').any(|s| name.contains(s.trim())),
         _ => true,

@@ -826,3 +826,230 @@ async fn test_clock_an_hour_fast_loses_and_duplicates_nothing() {
 async fn test_clock_an_hour_slow_loses_and_duplicates_nothing() {
     clock_off("clock_an_hour_slow", -3_600_000).await;
 }
+
+// ---- SIGKILL during an ingest ----------------------------------------------------------------
+
+/// The child half of the SIGKILL scenario: this test binary run again with
+/// `PARLEY_KILL_CHILD=<dir>`. It signs the agent in, opens the cache in `<dir>`, queues the
+/// replies listed in `<dir>/replies` (first run only) and syncs until it is killed. Without
+/// the variable (every normal run) it does nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "the child half of the SIGKILL scenario, started by it"]
+async fn sigkill_child() {
+    let Some(dir) = std::env::var_os("PARLEY_KILL_CHILD").map(PathBuf::from) else {
+        return;
+    };
+    init_logs();
+    let cfg: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("child.json")).unwrap()).unwrap();
+    let s = |k: &str| cfg[k].as_str().unwrap().to_owned();
+    let valid = form(
+        &s("http"),
+        &s("mqtt"),
+        &s("app"),
+        &s("user"),
+        &s("password"),
+        parley_core::SignInRole::Agent,
+    )
+    .validate()
+    .unwrap();
+    let http_client = parley_client::http::http_client().unwrap();
+    let secrets = Arc::new(parley_client::MemorySecrets::default());
+    let signed = parley_client::sign_in(
+        &http_client,
+        &valid,
+        secrets.clone() as Arc<dyn SecretStore>,
+    )
+    .await
+    .unwrap();
+    let store = Arc::new(SqliteStore::open(&dir.join("cache.db")).await.unwrap());
+    parley_client::remember_account(store.as_ref(), &signed.account)
+        .await
+        .unwrap();
+    let client = Client::start(
+        signed.account,
+        signed.session,
+        store,
+        http_client,
+        fast_options(),
+    )
+    .unwrap();
+    let replies = dir.join("replies");
+    if let Ok(text) = std::fs::read_to_string(&replies) {
+        for line in text.lines() {
+            client
+                .send_text(&s("conv"), line, 0, Default::default())
+                .await
+                .unwrap();
+        }
+        std::fs::remove_file(&replies).unwrap();
+    }
+    client.wait_online(Duration::from_secs(60)).await.unwrap();
+    std::fs::write(dir.join("online"), b"1").unwrap();
+    // Sync until killed.
+    tokio::time::sleep(Duration::from_secs(600)).await;
+}
+
+fn spawn_child(dir: &std::path::Path) -> std::process::Child {
+    std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "sigkill_child",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("PARLEY_KILL_CHILD", dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("child starts")
+}
+
+async fn wait_for_file(p: &std::path::Path, secs: u64) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !p.exists() {
+        assert!(Instant::now() < deadline, "{} never appeared", p.display());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The app is killed (SIGKILL, no chance to clean up) while it ingests a burst of 10 k
+/// customer messages with replies still queued, then started again: the catch-up from the
+/// cursors in SQLite must end with every message exactly once, both ways.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn test_killed_during_a_10k_ingest_and_restarted_loses_and_duplicates_nothing() {
+    let name = "sigkill_during_ingest";
+    let (n_in, n_out) = (size(2_000, 10_000), size(20, 50));
+    let started = Instant::now();
+    let sb = demo_sandbox(None).await;
+    let creds = sb.ready_info().agents[0].clone();
+    let cust = sb.ready_info().customers[3].clone();
+    let customer = Arc::new(Customer::sign_in(&sb, &cust.user_id, Some(&cust.password)).await);
+    let group = customer
+        .start_conversation(&format!("Faults: {name}"), &creds.user_id)
+        .await;
+    let conv = format!("g:{group}");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("child.json"),
+        serde_json::to_vec(&json!({
+            "http": sb.http_url(), "mqtt": sb.mqtt_url(), "app": sb.application_id(),
+            "user": creds.user_id, "password": creds.password, "conv": conv,
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    let replies: Vec<String> = (0..n_out).map(|i| out_text(name, i)).collect();
+    std::fs::write(dir.path().join("replies"), replies.join("\n")).unwrap();
+
+    let mut child = spawn_child(dir.path());
+    wait_for_file(&dir.path().join("online"), 60).await;
+
+    // The burst: eight customers' worth of parallel sends.
+    let sender = {
+        let customer = customer.clone();
+        tokio::spawn(async move {
+            let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let mut tasks = Vec::new();
+            for _ in 0..8 {
+                let (customer, next) = (customer.clone(), next.clone());
+                tasks.push(tokio::spawn(async move {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        if i >= n_in {
+                            return;
+                        }
+                        customer.send(group, &in_text(name, i)).await;
+                    }
+                }));
+            }
+            for t in tasks {
+                t.await.unwrap();
+            }
+        })
+    };
+    // Kill it mid-ingest: once a quarter of the burst is in its cache.
+    let reader = SqliteStore::open(&dir.path().join("cache.db"))
+        .await
+        .unwrap();
+    let acc = parley_core::Account::make_id(sb.application_id(), &creds.user_id);
+    async fn ingested(reader: &SqliteStore, acc: &str, conv: &str) -> usize {
+        reader
+            .conversation(acc, conv)
+            .await
+            .ok()
+            .flatten()
+            .map_or(0, |c| usize::try_from(c.unread).unwrap_or(0))
+    }
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while ingested(&reader, &acc, &conv).await < n_in / 4 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let at_kill = ingested(&reader, &acc, &conv).await;
+    child.kill().expect("SIGKILL");
+    child.wait().unwrap();
+    sender.await.unwrap();
+
+    // Restarted: it catches up from its cursors and sends what is left in its queue.
+    let _ = std::fs::remove_file(dir.path().join("online"));
+    let mut child = spawn_child(dir.path());
+    let expected_in: Vec<String> = (0..n_in).map(|i| in_text(name, i)).collect();
+    async fn texts(reader: &SqliteStore, acc: &str, conv: &str) -> Vec<String> {
+        reader
+            .timeline(acc, conv, None, 1_000_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.text)
+            .collect()
+    }
+    let deadline = Instant::now() + Duration::from_secs(size(120, 300));
+    loop {
+        let (lost, _) = tally(&expected_in, &texts(&reader, &acc, &conv).await);
+        let queue_empty = reader.outbox(&acc).await.unwrap().is_empty();
+        if (lost == 0 && queue_empty) || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let in_cache = texts(&reader, &acc, &conv).await;
+    child.kill().expect("stop the child");
+    child.wait().unwrap();
+    let mut on_server = Vec::new();
+    let mut start = 0;
+    loop {
+        let r = customer
+            .call(
+                reqwest::Method::GET,
+                &format!("/rest/ws/message/list?groupId={group}&pageSize=200&startIndex={start}"),
+                None,
+            )
+            .await;
+        let page = r["message"].as_array().cloned().unwrap_or_default();
+        on_server.extend(
+            page.iter()
+                .filter_map(|m| m["message"].as_str().map(str::to_owned)),
+        );
+        if page.len() < 200 {
+            break;
+        }
+        start += page.len();
+    }
+    let (lost_in, dup_in) = tally(&expected_in, &in_cache);
+    let (lost_out, dup_out_server) = tally(&replies, &on_server);
+    let (_, dup_out_cache) = tally(&replies, &in_cache);
+    record(Row {
+        scenario: name,
+        sent_in: n_in,
+        sent_out: n_out,
+        lost_in,
+        lost_out,
+        dup_in,
+        dup_out: dup_out_server + dup_out_cache,
+        secs: started.elapsed().as_secs_f64(),
+        note: format!("killed with {at_kill} of {n_in} ingested"),
+        ..Row::default()
+    });
+}

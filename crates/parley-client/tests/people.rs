@@ -97,7 +97,10 @@ async fn test_group_lifecycle_is_reflected_in_the_sandbox() {
         .await
         .unwrap();
     assert_eq!(renamed.title, "VIP");
-    assert_eq!(group_on_server(&cust1, gid).await["name"].as_str(), Some("VIP"));
+    assert_eq!(
+        group_on_server(&cust1, gid).await["name"].as_str(),
+        Some("VIP")
+    );
 
     let with_colleague = a
         .client
@@ -130,20 +133,31 @@ async fn test_group_lifecycle_is_reflected_in_the_sandbox() {
     assert!(matches!(err, ClientError::Forbidden(_)), "{err:?}");
     let shown = err.to_app_error().message;
     assert!(shown.contains("The server says"), "{shown}");
-    assert_eq!(group_on_server(&cust1, gid).await["name"].as_str(), Some("VIP"));
-
-    a.client
-        .mute(&g.id, Some(4_102_444_800_000))
-        .await
-        .unwrap();
     assert_eq!(
-        a.client.conversation(&g.id).await.unwrap().unwrap().muted_until,
+        group_on_server(&cust1, gid).await["name"].as_str(),
+        Some("VIP")
+    );
+
+    a.client.mute(&g.id, Some(4_102_444_800_000)).await.unwrap();
+    assert_eq!(
+        a.client
+            .conversation(&g.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .muted_until,
         Some(4_102_444_800_000)
     );
 
     a.client.delete_group(&g.id).await.unwrap();
     assert!(a.client.conversation(&g.id).await.unwrap().is_none());
-    assert!(!a.client.groups().await.unwrap().iter().any(|c| c.id == g.id));
+    assert!(!a
+        .client
+        .groups()
+        .await
+        .unwrap()
+        .iter()
+        .any(|c| c.id == g.id));
     a.client.stop().await;
     b.client.stop().await;
 }
@@ -272,7 +286,11 @@ async fn test_rich_messages_are_stored_with_the_documented_metadata() {
             &conv,
             "broken",
             0,
-            meta(&[("contentType", "300"), ("templateId", "10"), ("payload", "{")]),
+            meta(&[
+                ("contentType", "300"),
+                ("templateId", "10"),
+                ("payload", "{"),
+            ]),
         )
         .await
         .unwrap_err();
@@ -329,10 +347,7 @@ async fn test_rich_messages_are_stored_with_the_documented_metadata() {
     let server_key = server_key.expect("the card confirmed");
     assert_ne!(server_key, key, "the echo took the server's key");
     let info = a.client.message_info(&server_key).await.unwrap();
-    assert!(
-        info.iter().any(|r| r.user_id == c.user_id),
-        "{info:?}"
-    );
+    assert!(info.iter().any(|r| r.user_id == c.user_id), "{info:?}");
     a.client.delete_message(&server_key, true).await.unwrap();
     assert!(a
         .client

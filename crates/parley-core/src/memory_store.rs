@@ -9,8 +9,8 @@ use crate::model::{
     InboxSort, InboxView, Message, Metadata, Millis, SUPPORT_GROUP,
 };
 use crate::store::{
-    search_tokens, text_matches, Account, Applied, CannedResponse, Change, InboxQuery, OutboxItem, SearchHit,
-    Store, StoreError, StoreResult, ViewCounts,
+    search_tokens, text_matches, Account, Applied, CannedResponse, Change, InboxQuery, OutboxItem,
+    SearchHit, Store, StoreError, StoreResult, ViewCounts,
 };
 
 #[derive(Default)]
@@ -374,8 +374,11 @@ impl AccountData {
                 self.canned.remove(&id);
             }
             Change::ClearCache => {
-                let queued: HashSet<&str> =
-                    self.outbox.values().map(|i| i.client_key.as_str()).collect();
+                let queued: HashSet<&str> = self
+                    .outbox
+                    .values()
+                    .map(|i| i.client_key.as_str())
+                    .collect();
                 let keep: HashSet<String> = self
                     .outbox
                     .values()

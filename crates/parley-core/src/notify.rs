@@ -48,7 +48,12 @@ pub struct NotificationSettings {
 }
 
 /// Sounds offered in settings.
-pub const SOUNDS: [&str; 4] = ["message-new-instant", "bell", "complete", "dialog-information"];
+pub const SOUNDS: [&str; 4] = [
+    "message-new-instant",
+    "bell",
+    "complete",
+    "dialog-information",
+];
 
 impl Default for NotificationSettings {
     fn default() -> Self {

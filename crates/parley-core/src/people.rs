@@ -237,7 +237,10 @@ pub struct ContactUpdate {
 
 impl ContactUpdate {
     pub fn checked(&self) -> Result<Self, AppError> {
-        let text = |v: &Option<String>, field: &str, max: usize| -> Result<Option<String>, AppError> {
+        let text = |v: &Option<String>,
+                    field: &str,
+                    max: usize|
+         -> Result<Option<String>, AppError> {
             match v.as_deref().map(str::trim) {
                 None => Ok(None),
                 Some(t) if t.chars().count() > max || t.chars().any(char::is_control) => Err(
@@ -253,7 +256,10 @@ impl ContactUpdate {
             let ok = matches!((parts.next(), parts.next(), parts.next()),
                 (Some(l), Some(d), None) if !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'));
             if !ok || e.contains(char::is_whitespace) {
-                return Err(AppError::invalid_field("email", "That is not an e-mail address."));
+                return Err(AppError::invalid_field(
+                    "email",
+                    "That is not an e-mail address.",
+                ));
             }
         }
         let phone = text(&self.phone, "phone", 32)?;
@@ -446,27 +452,52 @@ mod tests {
             metadata: Metadata::new(),
         };
         let field = |f: GroupForm| f.checked("me").unwrap_err().field;
-        assert_eq!(field(GroupForm { name: " ".into(), ..base.clone() }).as_deref(), Some("name"));
         assert_eq!(
-            field(GroupForm { name: "a\u{0}b".into(), ..base.clone() }).as_deref(),
+            field(GroupForm {
+                name: " ".into(),
+                ..base.clone()
+            })
+            .as_deref(),
             Some("name")
         );
         assert_eq!(
-            field(GroupForm { image_url: Some("javascript:alert(1)".into()), ..base.clone() })
-                .as_deref(),
+            field(GroupForm {
+                name: "a\u{0}b".into(),
+                ..base.clone()
+            })
+            .as_deref(),
+            Some("name")
+        );
+        assert_eq!(
+            field(GroupForm {
+                image_url: Some("javascript:alert(1)".into()),
+                ..base.clone()
+            })
+            .as_deref(),
             Some("imageUrl")
         );
         assert_eq!(
-            field(GroupForm { image_url: Some("https://u:p@evil/x.png".into()), ..base.clone() })
-                .as_deref(),
+            field(GroupForm {
+                image_url: Some("https://u:p@evil/x.png".into()),
+                ..base.clone()
+            })
+            .as_deref(),
             Some("imageUrl")
         );
         assert_eq!(
-            field(GroupForm { kind: GroupKind::Support, ..base.clone() }).as_deref(),
+            field(GroupForm {
+                kind: GroupKind::Support,
+                ..base.clone()
+            })
+            .as_deref(),
             Some("members")
         );
         assert_eq!(
-            field(GroupForm { members: vec!["".into()], ..base }).as_deref(),
+            field(GroupForm {
+                members: vec!["".into()],
+                ..base
+            })
+            .as_deref(),
             Some("userId")
         );
     }
@@ -482,13 +513,47 @@ mod tests {
         };
         assert_eq!(ok.checked().unwrap().display_name.as_deref(), Some("Ada"));
         for (bad, field) in [
-            (ContactUpdate { email: Some("ada@".into()), ..ok.clone() }, "email"),
-            (ContactUpdate { email: Some("a b@c.de".into()), ..ok.clone() }, "email"),
-            (ContactUpdate { phone: Some("<script>".into()), ..ok.clone() }, "phone"),
-            (ContactUpdate { image_url: Some("file:///etc/passwd".into()), ..ok.clone() }, "imageUrl"),
-            (ContactUpdate { display_name: Some("a\nb".into()), ..ok.clone() }, "displayName"),
+            (
+                ContactUpdate {
+                    email: Some("ada@".into()),
+                    ..ok.clone()
+                },
+                "email",
+            ),
+            (
+                ContactUpdate {
+                    email: Some("a b@c.de".into()),
+                    ..ok.clone()
+                },
+                "email",
+            ),
+            (
+                ContactUpdate {
+                    phone: Some("<script>".into()),
+                    ..ok.clone()
+                },
+                "phone",
+            ),
+            (
+                ContactUpdate {
+                    image_url: Some("file:///etc/passwd".into()),
+                    ..ok.clone()
+                },
+                "imageUrl",
+            ),
+            (
+                ContactUpdate {
+                    display_name: Some("a\nb".into()),
+                    ..ok.clone()
+                },
+                "displayName",
+            ),
         ] {
-            assert_eq!(bad.checked().unwrap_err().field.as_deref(), Some(field), "{bad:?}");
+            assert_eq!(
+                bad.checked().unwrap_err().field.as_deref(),
+                Some(field),
+                "{bad:?}"
+            );
         }
     }
 
@@ -515,6 +580,9 @@ mod tests {
             field(0, meta(&[("KM_STATUS", "Resolved")])).as_deref(),
             Some("metadata")
         );
-        assert_eq!(field(0, meta(&[("contentType", "3")])).as_deref(), Some("metadata"));
+        assert_eq!(
+            field(0, meta(&[("contentType", "3")])).as_deref(),
+            Some("metadata")
+        );
     }
 }

@@ -182,7 +182,10 @@ impl CannedResponse {
             ));
         }
         if text.is_empty() {
-            return Err(crate::AppError::invalid_field("text", "The response is empty."));
+            return Err(crate::AppError::invalid_field(
+                "text",
+                "The response is empty.",
+            ));
         }
         if text.chars().count() > Self::MAX_TEXT {
             return Err(crate::AppError::invalid_field(

@@ -1059,9 +1059,12 @@ async fn groups_list_non_support_groups_by_name<S: Store>(s: S) {
         .map(|c| c.title)
         .collect();
     assert_eq!(titles, ["Alpha open", "broadcast", "zeta team"]);
-    s.apply(ACCOUNT, vec![Change::RemoveConversation { id: "g:3".into() }])
-        .await
-        .expect("remove");
+    s.apply(
+        ACCOUNT,
+        vec![Change::RemoveConversation { id: "g:3".into() }],
+    )
+    .await
+    .expect("remove");
     assert_eq!(s.groups(ACCOUNT).await.expect("groups").len(), 2);
     assert!(s.groups("other").await.expect("groups").is_empty());
 }
@@ -1125,12 +1128,19 @@ async fn canned_responses_save_edit_delete_per_account<S: Store>(s: S) {
     )
     .await
     .expect("save");
-    s.apply("app:other@x", vec![Change::SaveCanned(canned("c9", "x", "y", 3))])
-        .await
-        .expect("save other");
+    s.apply(
+        "app:other@x",
+        vec![Change::SaveCanned(canned("c9", "x", "y", 3))],
+    )
+    .await
+    .expect("save other");
     let list = s.canned_responses(ACCOUNT).await.expect("list");
     let shortcuts: Vec<&str> = list.iter().map(|c| c.shortcut.as_str()).collect();
-    assert_eq!(shortcuts, ["hello", "thanks"], "by shortcut, this account only");
+    assert_eq!(
+        shortcuts,
+        ["hello", "thanks"],
+        "by shortcut, this account only"
+    );
     s.apply(
         ACCOUNT,
         vec![Change::SaveCanned(canned("c1", "thx", "Thank you", 5))],
@@ -1144,7 +1154,10 @@ async fn canned_responses_save_edit_delete_per_account<S: Store>(s: S) {
         .await
         .expect("delete");
     assert_eq!(s.canned_responses(ACCOUNT).await.expect("list").len(), 1);
-    assert_eq!(s.canned_responses("app:other@x").await.expect("list").len(), 1);
+    assert_eq!(
+        s.canned_responses("app:other@x").await.expect("list").len(),
+        1
+    );
     s.remove_account(ACCOUNT).await.expect("remove");
     assert!(s.canned_responses(ACCOUNT).await.expect("list").is_empty());
 }
@@ -1188,10 +1201,18 @@ async fn clear_cache_keeps_what_the_agent_wrote<S: Store>(s: S) {
     )
     .await
     .expect("apply");
-    s.apply(ACCOUNT, vec![Change::ClearCache]).await.expect("clear");
+    s.apply(ACCOUNT, vec![Change::ClearCache])
+        .await
+        .expect("clear");
     assert!(s.conversation(ACCOUNT, "g:1").await.expect("get").is_none());
-    assert!(s.conversation(ACCOUNT, "g:2").await.expect("get").is_some(), "queued kept");
-    let t = s.timeline(ACCOUNT, "g:2", None, 10).await.expect("timeline");
+    assert!(
+        s.conversation(ACCOUNT, "g:2").await.expect("get").is_some(),
+        "queued kept"
+    );
+    let t = s
+        .timeline(ACCOUNT, "g:2", None, 10)
+        .await
+        .expect("timeline");
     let keys: Vec<&str> = t.iter().map(|m| m.key.as_str()).collect();
     assert_eq!(keys, ["ck-1"], "only the queued echo stays");
     assert_eq!(s.outbox(ACCOUNT).await.expect("outbox").len(), 1);
@@ -1201,8 +1222,16 @@ async fn clear_cache_keeps_what_the_agent_wrote<S: Store>(s: S) {
     );
     assert_eq!(s.canned_responses(ACCOUNT).await.expect("canned").len(), 1);
     assert_eq!(s.cursor(ACCOUNT, "message").await.expect("cursor"), None);
-    assert!(s.contact(ACCOUNT, "cust1").await.expect("contact").is_none());
-    assert!(s.search(ACCOUNT, "hello", 10).await.expect("search").is_empty());
+    assert!(s
+        .contact(ACCOUNT, "cust1")
+        .await
+        .expect("contact")
+        .is_none());
+    assert!(s
+        .search(ACCOUNT, "hello", 10)
+        .await
+        .expect("search")
+        .is_empty());
     let c = s.counts(ACCOUNT).await.expect("counts");
     assert_eq!((c.all, c.assigned_to_me), (1, 1), "{c:?}");
 }

@@ -13,8 +13,8 @@ use parley_core::model::{
     InboxSort, InboxView, Member, Message, Metadata, Millis, SUPPORT_GROUP,
 };
 use parley_core::store::{
-    search_tokens, Account, Applied, CannedResponse, Change, InboxQuery, OutboxItem, SearchHit, Store, StoreError,
-    StoreResult, ViewCounts,
+    search_tokens, Account, Applied, CannedResponse, Change, InboxQuery, OutboxItem, SearchHit,
+    Store, StoreError, StoreResult, ViewCounts,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,

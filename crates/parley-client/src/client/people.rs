@@ -73,8 +73,10 @@ impl<S: Store> Client<S> {
             })
             .await?;
         let id = group_conversation_id(feed.id);
-        self.write(vec![Change::UpsertConversation(Conversation::from_feed(&feed))])
-            .await?;
+        self.write(vec![Change::UpsertConversation(Conversation::from_feed(
+            &feed,
+        ))])
+        .await?;
         // The create answer may list members without roles; read the group back.
         self.refresh_group(&id).await
     }
@@ -162,7 +164,9 @@ impl<S: Store> Client<S> {
 
     /// Leave a group: it leaves the cache.
     pub async fn leave_group(&self, conversation_id: &str) -> Result<()> {
-        self.rest().group_leave(&group_ref(conversation_id)?).await?;
+        self.rest()
+            .group_leave(&group_ref(conversation_id)?)
+            .await?;
         self.write(vec![Change::RemoveConversation {
             id: conversation_id.to_owned(),
         }])
@@ -203,7 +207,11 @@ impl<S: Store> Client<S> {
     /// Open groups anyone may join (newest first), from the server.
     pub async fn open_groups(&self) -> Result<Vec<Conversation>> {
         let page = self.rest().open_groups(50, None).await?;
-        Ok(page.group_pxys.iter().map(Conversation::from_feed).collect())
+        Ok(page
+            .group_pxys
+            .iter()
+            .map(Conversation::from_feed)
+            .collect())
     }
 
     /// Join an open group.
@@ -447,8 +455,10 @@ impl<S: Store> Client<S> {
             })
             .await?;
         let id = group_conversation_id(feed.id);
-        self.write(vec![Change::UpsertConversation(Conversation::from_feed(&feed))])
-            .await?;
+        self.write(vec![Change::UpsertConversation(Conversation::from_feed(
+            &feed,
+        ))])
+        .await?;
         if let Some(text) = form.message.as_deref().filter(|t| !t.trim().is_empty()) {
             self.send_text(&id, text, 0, Metadata::new()).await?;
         }
@@ -499,10 +509,7 @@ impl<S: Store> Client<S> {
             let Some(user_id) = r.user_id.clone().filter(|u| !u.is_empty()) else {
                 continue;
             };
-            let name = self
-                .contact(&user_id)
-                .await?
-                .and_then(|c| c.display_name);
+            let name = self.contact(&user_id).await?.and_then(|c| c.display_name);
             out.push(RecipientState {
                 state: DeliveryState::from_status(r.status, Direction::Outgoing),
                 delivered_at: r.delivered_at_time.or(r.read_at_time),
@@ -543,7 +550,11 @@ impl<S: Store> Client<S> {
                     "That canned response no longer exists.".into(),
                 ))
             }
-            None => format!("cr-{:x}-{:x}", self.inner.session.now_ms(), rand::random::<u32>()),
+            None => format!(
+                "cr-{:x}-{:x}",
+                self.inner.session.now_ms(),
+                rand::random::<u32>()
+            ),
         };
         let c = CannedResponse {
             id,
