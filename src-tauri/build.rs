@@ -59,6 +59,7 @@ const COMMANDS: &[&str] = &[
     "storage_info",
     "clear_cache",
     "open_logs_folder",
+    "remote_image",
 ];
 
 fn main() {

@@ -71,6 +71,7 @@ pub const COMMANDS: &[&str] = &[
     "storage_info",
     "clear_cache",
     "open_logs_folder",
+    "remote_image",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]

@@ -458,3 +458,66 @@ pub fn open_logs_folder(app: tauri::AppHandle) -> Result<(), AppError> {
             )
         })
 }
+
+/// Largest remote image Parley loads.
+const MAX_REMOTE_IMAGE: usize = 5 * 1024 * 1024;
+
+/// An image from the web (a rich card's picture, an external thumbnail) as a `data:` URL,
+/// loaded only when the agent asks for it: the webview never contacts other servers itself
+/// (no tracking pixels, no mixed content, a strict CSP). http(s) only, no credentials in the
+/// address, no cookies sent, 5 MB at most, raster images only (no SVG).
+#[tauri::command]
+#[specta::specta]
+pub async fn remote_image(shell: State<'_, Shell>, url: String) -> Result<String, AppError> {
+    use base64::Engine;
+    let bad = || AppError::invalid_field("url", "That is not an image address Parley loads.");
+    let parsed = url::Url::parse(url.trim()).map_err(|_| bad())?;
+    if !matches!(parsed.scheme(), "http" | "https")
+        || !parsed.username().is_empty()
+        || parsed.password().is_some()
+        || parsed.host_str().is_none()
+    {
+        return Err(bad());
+    }
+    let unreachable = |e: reqwest::Error| {
+        log::info!("remote image not loaded: {e}");
+        AppError::new(ErrorCode::Unreachable, "The image could not be loaded.")
+    };
+    let mut resp = shell
+        .http
+        .get(parsed.as_str())
+        .timeout(std::time::Duration::from_secs(15))
+        .send()
+        .await
+        .map_err(unreachable)?;
+    if !resp.status().is_success() {
+        return Err(AppError::new(
+            ErrorCode::BadResponse,
+            format!("The image server answered {}.", resp.status().as_u16()),
+        ));
+    }
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_REMOTE_IMAGE as u64)
+    {
+        return Err(AppError::invalid_field("url", "That image is larger than 5 MB."));
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(unreachable)? {
+        if bytes.len() + chunk.len() > MAX_REMOTE_IMAGE {
+            return Err(AppError::invalid_field("url", "That image is larger than 5 MB."));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    let content_type = parley_core::files::sniff_type(&bytes);
+    if !parley_core::files::is_inline_image(content_type) {
+        return Err(AppError::invalid_field(
+            "url",
+            "That address is not a PNG, JPEG, GIF or WebP image.",
+        ));
+    }
+    Ok(format!(
+        "data:{content_type};base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    ))
+}

@@ -78,6 +78,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands_people::storage_info,
             commands_people::clear_cache,
             commands_people::open_logs_folder,
+            commands_people::remote_image,
         ])
         .events(tauri_specta::collect_events![
             shell::UiBatch,

@@ -219,7 +219,13 @@ describe("timeline", () => {
     expect(screen.getByText("Pro plan")).toBeTruthy();
     expect(screen.getByText("€20 / month")).toBeTruthy();
     expect(screen.getByText("Team plan")).toBeTruthy();
-    expect(document.querySelector('.cards img')?.getAttribute("src")).toBe("https://img.example/pro.png");
+    // The card's picture is not fetched by the webview: the agent asks for it, the shell loads it.
+    expect(document.querySelector(".cards img")).toBeNull();
+    const pic = document.querySelector<HTMLButtonElement>('.cards [data-remote-image="https://img.example/pro.png"]')!;
+    expect(pic.textContent).toContain("img.example");
+    await fireEvent.click(pic);
+    expect(ipc.calls.people).toContainEqual(["remoteImage", "https://img.example/pro.png"]);
+    expect(await screen.findByText("The image could not be loaded.")).toBeTruthy();
     await fireEvent.click(screen.getByRole("link", { name: /Buy/ }));
     expect(screen.getByText("Help topics")).toBeTruthy();
     await fireEvent.click(screen.getByRole("link", { name: "Billing" }));

@@ -121,6 +121,13 @@ export const commands = {
 	clearCache: () => typedError<null, AppError>(__TAURI_INVOKE("clear_cache")),
 	/**  Open the logs folder in the file manager. */
 	openLogsFolder: () => typedError<null, AppError>(__TAURI_INVOKE("open_logs_folder")),
+	/**
+	 *  An image from the web (a rich card's picture, an external thumbnail) as a `data:` URL,
+	 *  loaded only when the agent asks for it: the webview never contacts other servers itself
+	 *  (no tracking pixels, no mixed content, a strict CSP). http(s) only, no credentials in the
+	 *  address, no cookies sent, 5 MB at most, raster images only (no SVG).
+	 */
+	remoteImage: (url: string) => typedError<string, AppError>(__TAURI_INVOKE("remote_image", { url })),
 };
 
 /** Events */

@@ -180,6 +180,8 @@ export interface Ipc {
   /** Empty the caches and refetch (queued messages, drafts and canned responses stay). */
   clearCache(): Promise<Result<null>>;
   openLogsFolder(): Promise<Result<null>>;
+  /** A web image (rich card picture…) as a `data:` URL, fetched by the shell after a click. */
+  remoteImage(url: string): Promise<Result<string>>;
 }
 
 /** Any rejection that is not already `{code, message}` (e.g. Tauri's own string errors). */

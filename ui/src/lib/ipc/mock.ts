@@ -877,6 +877,9 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
       ok({ databaseBytes: 2_400_000, attachmentsBytes: 512_000, logsDir: "/home/agent/.local/share/io.parley.desktop/logs", dataDir: "/home/agent/.local/share/io.parley.desktop", version: "0.0.0-test" }),
     clearCache: async () => record<null>("clearCache") ?? ok(null),
     openLogsFolder: async () => record<null>("openLogsFolder") ?? ok(null),
+    remoteImage: async (url) =>
+      record<string>("remoteImage", url) ??
+      (opts.previews?.[url] ? ok(opts.previews[url]!) : invalid("The image could not be loaded.", "url")),
   };
   return ipc;
 }

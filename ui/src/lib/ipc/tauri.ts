@@ -91,6 +91,7 @@ export const tauriIpc: Ipc = {
   storageInfo: () => call(() => commands.storageInfo()),
   clearCache: () => call(() => commands.clearCache()),
   openLogsFolder: () => call(() => commands.openLogsFolder()),
+  remoteImage: (url) => call(() => commands.remoteImage(url)),
   openExternal: async (url) => {
     // The shell opens http(s)/mailto links in the system browser and refuses anything else.
     const r = await commands.openExternal(url).catch((e: unknown) => ({ status: "error" as const, error: e }));

@@ -8,4 +8,5 @@ export const common = {
   "common.search": "Search",
   "common.loading": "Loading…",
   "common.retry": "Retry",
+  "image.show": "Show image from {host}",
 } as const;
