@@ -1506,6 +1506,9 @@ async fn syncer_loop<S: Store>(inner: Arc<Inner<S>>) {
             match inner.catch_up(messages, groups).await {
                 Ok(()) => {
                     backoff.reset();
+                    if let Err(e) = inner.store.maintain().await {
+                        tracing::warn!("cache housekeeping failed: {e}");
+                    }
                     if inner.mqtt_connected.load(Ordering::SeqCst)
                         && !inner.want_messages.load(Ordering::SeqCst)
                         && !inner.want_groups.load(Ordering::SeqCst)

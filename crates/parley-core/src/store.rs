@@ -357,6 +357,12 @@ pub trait Store: Send + Sync + 'static {
         account: &str,
     ) -> impl Future<Output = StoreResult<Vec<CannedResponse>>> + Send;
 
+    /// Housekeeping when the app is idle after a catch-up (e.g. merging the search index
+    /// after many new messages). Cheap when there is nothing to do.
+    fn maintain(&self) -> impl Future<Output = StoreResult<()>> + Send {
+        async { Ok(()) }
+    }
+
     /// Remember a notification id; `false` when it was already seen (a duplicate).
     fn first_sighting(
         &self,

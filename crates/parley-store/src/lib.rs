@@ -34,6 +34,43 @@ pub struct SqliteStore {
     _temp: Option<tempfile::TempDir>,
 }
 
+/// Messages inserted since the search index was last merged (process-wide; `maintain`).
+static INSERTED_SINCE_OPTIMIZE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+/// After this many new messages, `maintain` merges the search index into one segment
+/// (~1 s at 1 M messages; common-word searches get ~1.5× faster).
+const OPTIMIZE_AFTER: u64 = 20_000;
+
+/// Message rowids are time-ordered: `created_at << 20 | seq`. The full-text index shares
+/// them, so "newest matches first" is a backwards walk of the index that stops after a page,
+/// instead of sorting every match (a common word at 1 M messages: seconds → milliseconds).
+/// `seq` is a process-wide counter (seeded from the clock) that keeps rows of the same
+/// millisecond apart; the rare clash with a row from another run is retried with the next one.
+const SEQ_BITS: u32 = 20;
+const SEQ_MASK: i64 = (1 << SEQ_BITS) - 1;
+const MAX_ROWID_MS: i64 = (i64::MAX >> SEQ_BITS) - 1;
+
+fn next_rowid(created_at: Millis) -> i64 {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    static SEQ: AtomicI64 = AtomicI64::new(-1);
+    let mut seq = SEQ.fetch_add(1, Ordering::Relaxed);
+    if seq < 0 {
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::from(d.subsec_nanos()) ^ i64::from(std::process::id()))
+            .unwrap_or(0)
+            & SEQ_MASK;
+        // First use: start from the seed (racing first callers just take the next values).
+        let _ = SEQ.compare_exchange(seq + 1, seed + 1, Ordering::Relaxed, Ordering::Relaxed);
+        seq = seed;
+    }
+    (created_at.clamp(0, MAX_ROWID_MS) << SEQ_BITS) | (seq & SEQ_MASK)
+}
+
+/// A clash of a chosen rowid with an existing row.
+fn is_rowid_clash(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.message().contains("messages.rowid"))
+}
+
 fn map_err(e: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(db) = &e {
         // SQLite primary result codes: 13 FULL, 11 CORRUPT, 26 NOTADB.
@@ -415,17 +452,28 @@ impl Tx<'_> {
     }
 
     async fn insert_msg(&mut self, m: &Message) -> StoreResult<()> {
-        let q = sqlx::query(
-            "INSERT INTO messages (key, conversation_id, sender_id, created_at, text, content_type,
-                metadata, attachment, direction, state, client_key, search_text, account)
-             VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        );
-        bind_message(q, m)
-            .bind(self.account)
-            .execute(&mut *self.conn)
-            .await
-            .map_err(map_err)?;
-        Ok(())
+        let mut attempt = 0;
+        loop {
+            let q = sqlx::query(
+                "INSERT INTO messages (key, conversation_id, sender_id, created_at, text,
+                    content_type, metadata, attachment, direction, state, client_key,
+                    search_text, account, rowid)
+                 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            );
+            match bind_message(q, m)
+                .bind(self.account)
+                .bind(next_rowid(m.created_at))
+                .execute(&mut *self.conn)
+                .await
+            {
+                Ok(_) => {
+                    INSERTED_SINCE_OPTIMIZE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    return Ok(());
+                }
+                Err(e) if is_rowid_clash(&e) && attempt < 8 => attempt += 1,
+                Err(e) => return Err(map_err(e)),
+            }
+        }
     }
 
     /// Replace the stored message `old_key` with `m` (which may carry a new key).
@@ -573,17 +621,31 @@ impl Tx<'_> {
     /// New messages in multi-row INSERTs, then one update per conversation with what the
     /// one-by-one path would have left: the same preview, activity time and unread count.
     async fn insert_new_messages(&mut self, run: Vec<Message>) -> StoreResult<()> {
-        const COLS: usize = 13;
+        const COLS: usize = 14;
         for chunk in run.chunks(VARS_PER_STATEMENT / COLS) {
             let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO messages (key, conversation_id, sender_id, created_at, text,
                     content_type, metadata, attachment, direction, state, client_key,
-                    search_text, account) ",
+                    search_text, account, rowid) ",
             );
             q.push_values(chunk, |mut b, m| {
-                bind_message_columns!(b, push_bind, m).push_bind(self.account);
+                bind_message_columns!(b, push_bind, m)
+                    .push_bind(self.account)
+                    .push_bind(next_rowid(m.created_at));
             });
-            q.build().execute(&mut *self.conn).await.map_err(map_err)?;
+            match q.build().execute(&mut *self.conn).await {
+                Ok(_) => {
+                    INSERTED_SINCE_OPTIMIZE
+                        .fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                }
+                // The statement left nothing behind: this chunk one by one, each retried.
+                Err(e) if is_rowid_clash(&e) => {
+                    for m in chunk {
+                        self.insert_msg(m).await?;
+                    }
+                }
+                Err(e) => return Err(map_err(e)),
+            }
         }
 
         // Each conversation, in the order first seen; placeholders for unknown ones.
@@ -1351,29 +1413,62 @@ impl Store for SqliteStore {
         let Some(q) = fts_query(terms) else {
             return Ok(Vec::new());
         };
-        let sql = "SELECT m.key, m.conversation_id, m.sender_id, m.created_at, m.text,
-                m.content_type, m.metadata, m.attachment, m.direction, m.state, m.client_key,
-                coalesce(c.title, '') AS conversation_title
-             FROM messages_fts f
-             JOIN messages m ON m.rowid = f.rowid
-             LEFT JOIN conversations c ON c.account = m.account AND c.id = m.conversation_id
-             WHERE messages_fts MATCH ? AND m.account = ?
-             ORDER BY m.created_at DESC, m.key DESC
-             LIMIT ?";
-        let rows = sqlx::query(sql)
-            .bind(q)
-            .bind(account)
-            .bind(i64::from(limit))
+        // Newest first without sorting every match: walk the index backwards (rowids are
+        // time-ordered) a page at a time, keeping this account's rows, until `limit`.
+        let want = usize::try_from(limit).unwrap_or(usize::MAX);
+        let page = i64::from(limit.clamp(50, 1000));
+        let mut below = i64::MAX;
+        let mut hits: Vec<SearchHit> = Vec::new();
+        loop {
+            let scanned: Vec<i64> = sqlx::query_scalar(
+                "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1 AND rowid < ?2
+                 ORDER BY rowid DESC LIMIT ?3",
+            )
+            .bind(&q)
+            .bind(below)
+            .bind(page)
             .fetch_all(&self.pool)
             .await
             .map_err(map_err)?;
-        Ok(rows
-            .iter()
-            .map(|r| SearchHit {
+            let Some(&last) = scanned.last() else {
+                break;
+            };
+            let ids =
+                serde_json::to_string(&scanned).map_err(|e| StoreError::Other(e.to_string()))?;
+            let rows = sqlx::query(
+                "SELECT m.key, m.conversation_id, m.sender_id, m.created_at, m.text,
+                    m.content_type, m.metadata, m.attachment, m.direction, m.state, m.client_key,
+                    coalesce(c.title, '') AS conversation_title
+                 FROM messages m
+                 LEFT JOIN conversations c ON c.account = m.account AND c.id = m.conversation_id
+                 WHERE m.rowid IN (SELECT value FROM json_each(?1)) AND +m.account = ?2
+                 ORDER BY m.rowid DESC",
+                // (`+m.account`: look rows up by rowid, never scan the account's index)
+            )
+            .bind(ids)
+            .bind(account)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+            hits.extend(rows.iter().map(|r| SearchHit {
                 message: row_msg(r),
                 conversation_title: r.get("conversation_title"),
-            })
-            .collect())
+            }));
+            below = last;
+            if hits.len() >= want || scanned.len() < usize::try_from(page).unwrap_or(0) {
+                break;
+            }
+        }
+        hits.truncate(want);
+        let mut out = hits;
+        // Within the page: the exact order every store uses.
+        out.sort_by(|a, b| {
+            b.message
+                .created_at
+                .cmp(&a.message.created_at)
+                .then_with(|| b.message.key.cmp(&a.message.key))
+        });
+        Ok(out)
     }
 
     async fn search_contacts(
@@ -1500,6 +1595,22 @@ impl Store for SqliteStore {
             .collect())
     }
 
+    async fn maintain(&self) -> StoreResult<()> {
+        use std::sync::atomic::Ordering;
+        if INSERTED_SINCE_OPTIMIZE.load(Ordering::Relaxed) < OPTIMIZE_AFTER {
+            return Ok(());
+        }
+        let _w = self.writer.lock().await;
+        INSERTED_SINCE_OPTIMIZE.store(0, Ordering::Relaxed);
+        let t = std::time::Instant::now();
+        sqlx::query("INSERT INTO messages_fts (messages_fts) VALUES ('optimize')")
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        tracing::info!("search index merged in {:?}", t.elapsed());
+        Ok(())
+    }
+
     async fn first_sighting(
         &self,
         account: &str,
@@ -1530,6 +1641,124 @@ impl Store for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn test_message_rowids_follow_time_and_stay_apart_within_a_millisecond() {
+        let a = next_rowid(1_700_000_000_000);
+        let b = next_rowid(1_700_000_000_000);
+        let later = next_rowid(1_700_000_000_001);
+        assert_ne!(a, b);
+        assert_eq!(a >> SEQ_BITS, 1_700_000_000_000);
+        assert!(later > a.max(b));
+        assert_eq!(next_rowid(-5) >> SEQ_BITS, 0);
+        assert_eq!(next_rowid(i64::MAX) >> SEQ_BITS, MAX_ROWID_MS);
+    }
+
+    #[tokio::test]
+    async fn test_a_rowid_clash_is_recognised_for_a_retry() {
+        let s = SqliteStore::open_temporary().await.unwrap();
+        let insert = |key: &'static str| {
+            sqlx::query(
+                "INSERT INTO messages (rowid, account, key, conversation_id, sender_id,
+                    created_at, text, content_type, metadata, direction, state, search_text)
+                 VALUES (42, 'a', ?, 'g:1', 'u', 1, '', 0, '{}', 0, 0, '')",
+            )
+            .bind(key)
+        };
+        insert("k1").execute(s.pool()).await.unwrap();
+        let e = insert("k2").execute(s.pool()).await.unwrap_err();
+        assert!(is_rowid_clash(&e), "{e}");
+        let other = sqlx::query(
+            "INSERT INTO messages (rowid, account, key, conversation_id, sender_id,
+                created_at, text, content_type, metadata, direction, state, search_text)
+             VALUES (43, 'a', 'k1', 'g:1', 'u', 1, '', 0, '{}', 0, 0, '')",
+        )
+        .execute(s.pool())
+        .await
+        .unwrap_err();
+        assert!(
+            !is_rowid_clash(&other),
+            "a duplicate key is not a rowid clash"
+        );
+    }
+
+    #[tokio::test]
+    async fn test_rows_from_before_time_ordered_rowids_are_renumbered_and_searchable() {
+        let s = SqliteStore::open_temporary().await.unwrap();
+        // Rows as an older Parley wrote them: small sequential rowids, FTS rows to match.
+        for (rowid, at, text) in [
+            (1, 300, "refund late"),
+            (2, 100, "refund early"),
+            (3, 200, "other"),
+        ] {
+            sqlx::query(
+                "INSERT INTO messages (rowid, account, key, conversation_id, sender_id,
+                    created_at, text, content_type, metadata, direction, state, search_text)
+                 VALUES (?, 'a', ?, 'g:1', 'u', ?, ?, 0, '{}', 0, 0, ?)",
+            )
+            .bind(rowid)
+            .bind(format!("k{rowid}"))
+            .bind(at)
+            .bind(text)
+            .bind(text)
+            .execute(s.pool())
+            .await
+            .unwrap();
+        }
+        sqlx::raw_sql(include_str!(
+            "../migrations/0004_time_ordered_message_rowids.sql"
+        ))
+        .execute(s.pool())
+        .await
+        .unwrap();
+        let rowids: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT created_at, rowid FROM messages ORDER BY rowid")
+                .fetch_all(s.pool())
+                .await
+                .unwrap();
+        let times: Vec<i64> = rowids.iter().map(|r| r.0).collect();
+        assert_eq!(times, [100, 200, 300], "rowid order is time order");
+        let hits = s.search("a", "refund", 10).await.unwrap();
+        let keys: Vec<&str> = hits.iter().map(|h| h.message.key.as_str()).collect();
+        assert_eq!(keys, ["k1", "k2"]);
+    }
+
+    #[tokio::test]
+    async fn test_search_pages_past_other_accounts_matches() {
+        let s = SqliteStore::open_temporary().await.unwrap();
+        for acc in ["a", "b"] {
+            s.save_account(&parley_core::store_suite::account(acc, "me"))
+                .await
+                .unwrap();
+        }
+        // 300 newer matches in account b, 3 older ones in a.
+        let msg = |acc: &str, i: i64| {
+            let mut m =
+                parley_core::store_suite::incoming(1, &format!("{acc}{i}"), i, "refund please");
+            m.key = format!("{acc}-{i}");
+            m
+        };
+        s.apply(
+            "a",
+            (0..3).map(|i| Change::UpsertMessage(msg("a", i))).collect(),
+        )
+        .await
+        .unwrap();
+        s.apply(
+            "b",
+            (100..400)
+                .map(|i| Change::UpsertMessage(msg("b", i)))
+                .collect(),
+        )
+        .await
+        .unwrap();
+        let hits = s.search("a", "refund", 10).await.unwrap();
+        let keys: Vec<&str> = hits.iter().map(|h| h.message.key.as_str()).collect();
+        assert_eq!(keys, ["a-2", "a-1", "a-0"]);
+        let b = s.search("b", "refund", 5).await.unwrap();
+        let keys: Vec<&str> = b.iter().map(|h| h.message.key.as_str()).collect();
+        assert_eq!(keys, ["b-399", "b-398", "b-397", "b-396", "b-395"]);
+    }
 
     #[test]
     fn test_fts_query_quotes_every_token() {
