@@ -500,12 +500,18 @@ pub async fn remote_image(shell: State<'_, Shell>, url: String) -> Result<String
         .content_length()
         .is_some_and(|n| n > MAX_REMOTE_IMAGE as u64)
     {
-        return Err(AppError::invalid_field("url", "That image is larger than 5 MB."));
+        return Err(AppError::invalid_field(
+            "url",
+            "That image is larger than 5 MB.",
+        ));
     }
     let mut bytes = Vec::new();
     while let Some(chunk) = resp.chunk().await.map_err(unreachable)? {
         if bytes.len() + chunk.len() > MAX_REMOTE_IMAGE {
-            return Err(AppError::invalid_field("url", "That image is larger than 5 MB."));
+            return Err(AppError::invalid_field(
+                "url",
+                "That image is larger than 5 MB.",
+            ));
         }
         bytes.extend_from_slice(&chunk);
     }
