@@ -107,10 +107,13 @@ test("test_the_csp_blocks_injected_scripts_handlers_eval_remote_loads_and_frames
     // eval and new Function.
     try { eval('window.__csp_eval = 1'); } catch (e) { results.eval = e.name; }
     try { new Function('window.__csp_function = 1')(); } catch (e) { results.func = e.name; }
-    // A plain-http image, a frame, a style element and a connection.
+    // Web images (http and https: tracking pixels), a frame, a style element and a connection.
     const img = document.createElement('img');
     img.src = 'http://example.invalid/pixel.png';
     document.body.appendChild(img);
+    const pixel = document.createElement('img');
+    pixel.src = 'https://tracker.invalid/pixel.gif';
+    document.body.appendChild(pixel);
     const frame = document.createElement('iframe');
     frame.src = 'https://example.invalid/frame.html';
     document.body.appendChild(frame);
@@ -125,7 +128,7 @@ test("test_the_csp_blocks_injected_scripts_handlers_eval_remote_loads_and_frames
       results.evalRan = window.__csp_eval ?? null;
       results.functionRan = window.__csp_function ?? null;
       results.bodyHidden = getComputedStyle(document.body).display === 'none';
-      for (const n of [inline, div, img, frame, style]) n.remove();
+      for (const n of [inline, div, img, pixel, frame, style]) n.remove();
       document.querySelectorAll('script[src*="example.invalid"]').forEach((n) => n.remove());
       done({ results, violations });
     }, 2500);`);
@@ -147,6 +150,7 @@ test("test_the_csp_blocks_injected_scripts_handlers_eval_remote_loads_and_frames
   assert.ok(by("script-src", "inline") || by("script-src-attr", "inline"), "inline handler");
   assert.ok(by("script-src", "eval"), `eval: ${JSON.stringify(violations)}`);
   assert.ok(by("img-src", "http://example.invalid"), `http image: ${JSON.stringify(violations)}`);
+  assert.ok(by("img-src", "https://tracker.invalid"), `https image: ${JSON.stringify(violations)}`);
   assert.ok(by("frame-src", "example.invalid") || by("child-src", "example.invalid"), `frame: ${JSON.stringify(violations)}`);
   assert.ok(by("style-src", "inline") || by("style-src-elem", "inline"), `style element: ${JSON.stringify(violations)}`);
   assert.ok(by("connect-src", "example.invalid"), `fetch: ${JSON.stringify(violations)}`);

@@ -148,8 +148,35 @@ describe("HTML sanitizer", () => {
     expect(div.querySelector("p")?.hasAttribute("onclick")).toBe(false);
     expect([...div.querySelectorAll("a[href]")].map((a) => a.getAttribute("href"))).toEqual(["mailto:a@b.c"]);
     expect(div.querySelector("a[href]")?.getAttribute("rel")).toBe("noopener noreferrer");
-    expect(div.querySelector("img")?.getAttribute("src")).toBe("http://i.example/a.png");
+    // Web images are never fetched by the webview: the address waits for a click.
+    expect(div.querySelector("img")?.hasAttribute("src")).toBe(false);
+    expect(div.querySelector("img")?.getAttribute("data-remote-src")).toBe("http://i.example/a.png");
     expect(div.querySelector("img")?.hasAttribute("onerror")).toBe(false);
     expect(div.querySelector("script")).toBeNull();
+  });
+});
+
+describe("web images in HTML messages", () => {
+  it("load through the shell only when the agent clicks them", async () => {
+    const { externalLinks } = await import("./actions");
+    const { createMockIpc } = await import("./ipc/mock");
+    const { sanitizeHtml } = await import("./sanitize");
+    const png = "data:image/png;base64,iVBORw0KGgo=";
+    const ipc = createMockIpc({ previews: { "https://cdn.example/p.png": png } });
+    const div = document.createElement("div");
+    div.innerHTML = sanitizeHtml('<p>Invoice <img src="https://cdn.example/p.png"></p>');
+    document.body.appendChild(div);
+    const action = externalLinks(div, ipc);
+    const img = div.querySelector("img")!;
+    expect(img.hasAttribute("src")).toBe(false);
+    expect(img.getAttribute("role")).toBe("button");
+    expect(img.title).toBe("Show image from cdn.example");
+    expect(ipc.calls.people).toEqual([]);
+    img.click();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(ipc.calls.people).toEqual([["remoteImage", "https://cdn.example/p.png"]]);
+    expect(img.getAttribute("src")).toBe(png);
+    action.destroy();
+    div.remove();
   });
 });

@@ -38,9 +38,12 @@ function instance(): ReturnType<typeof DOMPurify> {
       node.removeAttribute("href");
     }
     if (node.hasAttribute("src")) {
+      // Web images are never fetched by the webview (no tracking pixels; the CSP allows no
+      // remote images): the address is kept aside and the shell loads it after a click
+      // (lib/actions.ts `externalLinks`).
       const src = node.tagName === "IMG" ? safeUrl(node.getAttribute("src"), false) : null;
-      if (src) node.setAttribute("src", src);
-      else node.removeAttribute("src");
+      node.removeAttribute("src");
+      if (src) node.setAttribute("data-remote-src", src);
     }
     for (const a of ["action", "xlink:href", "background", "poster", "ping", "longdesc", "dynsrc", "lowsrc"]) {
       if (node.hasAttribute(a)) node.removeAttribute(a);
@@ -56,6 +59,7 @@ export function sanitizeHtml(html: string): string {
     FORBID_TAGS,
     FORBID_ATTR: ["style", "srcset", "formaction", "action"],
     ALLOW_DATA_ATTR: false,
+    ADD_ATTR: ["data-remote-src"],
     ALLOW_UNKNOWN_PROTOCOLS: false,
     RETURN_TRUSTED_TYPE: false,
   }) as string;
