@@ -233,6 +233,11 @@ impl Shell {
             ClientOptions {
                 notifications: settings.notifications.clone(),
                 local_minute_of_day,
+                // Benchmarks fill the cache with more conversations at sign-in.
+                initial_pages: std::env::var("PARLEY_INITIAL_PAGES")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(ClientOptions::default().initial_pages),
                 ..ClientOptions::default()
             },
         )

@@ -7,7 +7,7 @@
 // - message_to_notify_ms: a customer sends a message through the sandbox (REST) until the
 //   app's D-Bus Notify call for it is seen on the bus.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Session, sleep } from "../e2e/webdriver.mjs";
@@ -15,7 +15,7 @@ import * as sb from "../e2e/sandbox.mjs";
 import { eventually, signIn } from "../e2e/app.mjs";
 
 const smoke = process.env.BENCH_SMOKE === "1";
-const launches = smoke ? 2 : 5;
+const launches_n = smoke ? 2 : 5;
 const messages = smoke ? 10 : 200;
 const scratch = process.env.E2E_ARTIFACTS ?? "/tmp";
 mkdirSync(scratch, { recursive: true });
@@ -37,11 +37,11 @@ const report = (name, unit, samples) =>
     }),
   );
 
-/** Start the app directly (not through WebDriver); resolves when it has painted. */
-async function launch() {
+/** Start the app (or `bin`) directly, not through WebDriver; resolves when it has painted. */
+async function launch(bin = process.env.PARLEY_APP) {
   const ready = join(scratch, `ready-${Date.now()}`);
   const started = performance.now();
-  const child = spawn(process.env.PARLEY_APP, [], {
+  const child = spawn(bin, [], {
     env: { ...process.env, PARLEY_READY_FILE: ready },
     stdio: "ignore",
   });
@@ -57,67 +57,157 @@ async function launch() {
       child.once("exit", resolve);
       child.kill("SIGTERM");
     });
-  return { wall, stop };
+  return { wall, stop, pid: child.pid };
 }
 
-// 1. Sign in once through the window, with the real keyring, so later launches resume.
+const emptyWindow = process.env.PARLEY_EMPTY_APP;
+const phase = process.env.BENCH_PHASE ?? "demo";
+const median = (xs) => pct(xs, 50);
+const value = (name, unit, v) => console.log(JSON.stringify({ name, unit, samples: 1, p50: v, p95: v, min: v, max: v }));
+
+/** Launch the app and the empty window alternately; both medians and their difference. */
+async function launches(label) {
+  const app = [];
+  const empty = [];
+  for (let i = 0; i < launches_n + 1; i++) {
+    for (const [bin, into] of [[process.env.PARLEY_APP, app], [emptyWindow, empty]]) {
+      const run = await launch(bin);
+      if (i > 0) into.push(run.wall); // the first round warms the page cache
+      await sleep(500);
+      await run.stop();
+      await sleep(300);
+    }
+  }
+  report(`launch_${label}_ms`, "ms", app);
+  report(`empty_window_launch_${label}_ms`, "ms", empty);
+  value(`launch_${label}_over_empty_ms`, "ms", median(app) - median(empty));
+}
+
+/** PSS and RSS (MiB) summed over a process and every process it started (WebKit's). */
+function memoryOf(pid) {
+  const parent = new Map();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      /* gone */
+    }
+  }
+  const tree = new Set([pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [p, pp] of parent) if (tree.has(pp) && !tree.has(p)) tree.add(p), (grew = true);
+  }
+  let pss = 0;
+  let rss = 0;
+  for (const p of tree) {
+    try {
+      const rollup = readFileSync(`/proc/${p}/smaps_rollup`, "utf8");
+      pss += Number(rollup.match(/^Pss:\s+(\d+)/m)?.[1] ?? 0);
+      rss += Number(rollup.match(/^Rss:\s+(\d+)/m)?.[1] ?? 0);
+    } catch {
+      /* gone */
+    }
+  }
+  return { pss: pss / 1024, rss: rss / 1024, processes: tree.size };
+}
+
+/** Memory of the app and of the empty window, each after the same idle time. */
+async function memory(label) {
+  const idle = smoke ? 3_000 : 60_000;
+  const out = {};
+  for (const [name, bin] of [["app", process.env.PARLEY_APP], ["empty", emptyWindow]]) {
+    const run = await launch(bin);
+    await sleep(idle);
+    out[name] = memoryOf(run.pid);
+    await run.stop();
+    await sleep(500);
+  }
+  value(`memory_${label}_pss_mib`, "MiB", out.app.pss);
+  value(`memory_${label}_rss_mib`, "MiB", out.app.rss);
+  value(`empty_window_pss_mib`, "MiB", out.empty.pss);
+  value(`empty_window_rss_mib`, "MiB", out.empty.rss);
+  value(`memory_${label}_pss_over_empty_mib`, "MiB", out.app.pss - out.empty.pss);
+}
+
 const agent = sb.ready.agents[0];
-{
-  const s = await Session.start();
-  await signIn(s, sb.ready, agent);
-  await sleep(3_000); // the first sync fills the cache
-  await s.quit();
-  await sleep(500);
-}
 
-// 2. Launch → cached inbox painted.
-const launchTimes = [];
-for (let i = 0; i < launches + 1; i++) {
+if (phase === "scale") {
+  // The cache filled with the sandbox's scale seed (PARLEY_INITIAL_PAGES at sign-in).
+  {
+    const s = await Session.start();
+    await signIn(s, sb.ready, agent);
+    let last = -1;
+    let stable = 0;
+    await eventually(
+      "the first sync to finish filling the cache",
+      async () => {
+        const n = Number(await s.execute("return document.querySelector('.count[data-view=\"all\"]')?.textContent ?? '0'"));
+        stable = n === last ? stable + 1 : 0;
+        last = n;
+        return n > 0 && stable >= 6;
+      },
+      { timeout: 600_000, every: 500 },
+    );
+    value("scale_conversations_cached", "conversations", last);
+    await s.quit();
+    await sleep(500);
+  }
+  await launches("scale");
+  await memory("scale");
+} else {
+  // 1. Sign in once through the window, with the real keyring, so later launches resume.
+  {
+    const s = await Session.start();
+    await signIn(s, sb.ready, agent);
+    await sleep(3_000); // the first sync fills the cache
+    await s.quit();
+    await sleep(500);
+  }
+
+  // 2. Launch → cached inbox painted, beside the empty window.
+  await launches("to_inbox");
+
+  // 3. Customer message → D-Bus Notify.
+  const monitor = spawn(
+    "dbus-monitor",
+    ["type='method_call',interface='org.freedesktop.Notifications',member='Notify'"],
+    { stdio: ["ignore", "pipe", "ignore"] },
+  );
+  const seen = new Map(); // marker → time the Notify call was seen
+  createInterface({ input: monitor.stdout }).on("line", (line) => {
+    const m = line.match(/bench #(\d+)/);
+    if (m && !seen.has(m[1])) seen.set(m[1], performance.now());
+  });
   const app = await launch();
-  if (i > 0) launchTimes.push(app.wall); // the first launch warms the page cache
-  await sleep(500);
-  await app.stop();
-  await sleep(300);
-}
-report("launch_to_inbox_ms", "ms", launchTimes);
-
-// 3. Customer message → D-Bus Notify.
-const monitor = spawn(
-  "dbus-monitor",
-  ["type='method_call',interface='org.freedesktop.Notifications',member='Notify'"],
-  { stdio: ["ignore", "pipe", "ignore"] },
-);
-const seen = new Map(); // marker → time the Notify call was seen
-createInterface({ input: monitor.stdout }).on("line", (line) => {
-  const m = line.match(/bench #(\d+)/);
-  if (m && !seen.has(m[1])) seen.set(m[1], performance.now());
-});
-const app = await launch();
-try {
-  const customers = sb.ready.customers.slice(0, 4);
-  const convs = [];
-  for (const c of customers) {
-    const token = await sb.tokenFor(c);
-    convs.push({ token, group: await sb.startConversation(token, `Bench ${c.userId}`, agent.userId) });
+  try {
+    const customers = sb.ready.customers.slice(0, 4);
+    const convs = [];
+    for (const c of customers) {
+      const token = await sb.tokenFor(c);
+      convs.push({ token, group: await sb.startConversation(token, `Bench ${c.userId}`, agent.userId) });
+    }
+    // Warm up: the app is online and has these conversations.
+    for (const [i, c] of convs.entries()) await sb.send(c.token, c.group, `bench #${9000 + i}`);
+    await eventually("the app online and notifying", () => seen.has("9000"), { timeout: 30_000 });
+    await sleep(1_000);
+    const latencies = [];
+    for (let i = 0; i < messages; i++) {
+      const c = convs[i % convs.length];
+      const t0 = performance.now();
+      await sb.send(c.token, c.group, `bench #${i}`);
+      const at = await eventually(`the notification for message ${i}`, () => seen.get(String(i)), {
+        timeout: 10_000,
+        every: 1,
+      });
+      latencies.push(at - t0);
+      await sleep(50);
+    }
+    report("message_to_notify_ms", "ms", latencies);
+  } finally {
+    await app.stop();
+    monitor.kill();
   }
-  // Warm up: the app is online and has these conversations.
-  for (const [i, c] of convs.entries()) await sb.send(c.token, c.group, `bench #${9000 + i}`);
-  await eventually("the app online and notifying", () => seen.has("9000"), { timeout: 30_000 });
-  await sleep(1_000);
-  const latencies = [];
-  for (let i = 0; i < messages; i++) {
-    const c = convs[i % convs.length];
-    const t0 = performance.now();
-    await sb.send(c.token, c.group, `bench #${i}`);
-    const at = await eventually(`the notification for message ${i}`, () => seen.get(String(i)), {
-      timeout: 10_000,
-      every: 1,
-    });
-    latencies.push(at - t0);
-    await sleep(50);
-  }
-  report("message_to_notify_ms", "ms", latencies);
-} finally {
-  await app.stop();
-  monitor.kill();
 }

@@ -84,15 +84,13 @@ impl Desktop {
         let mut sandbox = Background::spawn(
             "parley-sandbox",
             Command::new(crate::steps::bin("parley-sandbox")?)
-                .args([
-                    "--memory",
-                    "--seed",
-                    "demo",
-                    "--http",
-                    "127.0.0.1:0",
-                    "--mqtt",
-                    "127.0.0.1:0",
-                ])
+                .args(["--memory", "--http", "127.0.0.1:0", "--mqtt", "127.0.0.1:0"])
+                // The demo seed unless the caller chose one.
+                .args(if opts.sandbox_args.iter().any(|a| a == "--seed") {
+                    &[][..]
+                } else {
+                    &["--seed", "demo"][..]
+                })
                 .args(&opts.sandbox_args)
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null()),
