@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Session, sleep } from "../e2e/webdriver.mjs";
 import * as sb from "../e2e/sandbox.mjs";
-import { eventually, signIn } from "../e2e/app.mjs";
+import { eventually, openConversation, signIn } from "../e2e/app.mjs";
 
 const smoke = process.env.BENCH_SMOKE === "1";
 const launches_n = smoke ? 2 : 5;
@@ -114,6 +114,28 @@ function memoryOf(pid) {
   return { pss: pss / 1024, rss: rss / 1024, processes: tree.size };
 }
 
+/** Scroll `selector` by `step` px per frame for `frames` frames; the rAF intervals (ms). */
+async function frameTimes(s, selector, step, frames) {
+  await s.execute(
+    `const el = document.querySelector(arguments[0]);
+     const step = arguments[1];
+     const total = arguments[2];
+     window.__frames = null;
+     const deltas = [];
+     let last = null;
+     const tick = (t) => {
+       if (last !== null) deltas.push(t - last);
+       last = t;
+       el.scrollTop += step;
+       if (deltas.length < total) requestAnimationFrame(tick);
+       else window.__frames = deltas;
+     };
+     requestAnimationFrame(tick);`,
+    [selector, step, frames],
+  );
+  return eventually("the scrolling to finish", () => s.execute("return window.__frames"), { timeout: 120_000, every: 250 });
+}
+
 /** Memory of the app and of the empty window, each after the same idle time. */
 async function memory(label) {
   const idle = smoke ? 3_000 : 60_000;
@@ -152,17 +174,37 @@ if (phase === "scale") {
       { timeout: 600_000, every: 500 },
     );
     value("scale_conversations_cached", "conversations", last);
+    // Scrolling the whole inbox list (virtualised), frame by frame.
+    report("inbox_scroll_frame_ms", "ms", await frameTimes(s, "#inbox-list", 400, smoke ? 60 : 600));
     await s.quit();
     await sleep(500);
   }
   await launches("scale");
   await memory("scale");
 } else {
+  // A long conversation for the timeline: 5 k messages (parallel senders).
+  const long = sb.ready.customers[5] ?? sb.ready.customers[0];
+  const longToken = await sb.tokenFor(long);
+  const longGroup = await sb.startConversation(longToken, "Bench long thread", agent.userId);
+  {
+    const total = smoke ? 200 : 5_000;
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let i = next++; i < total; i = next++) await sb.send(longToken, longGroup, `long thread message ${i}`);
+      }),
+    );
+  }
+
   // 1. Sign in once through the window, with the real keyring, so later launches resume.
   {
     const s = await Session.start();
     await signIn(s, sb.ready, agent);
     await sleep(3_000); // the first sync fills the cache
+    // Scrolling up a 5 k-message timeline (older pages load as it goes), frame by frame.
+    await openConversation(s, longGroup);
+    await sleep(1_000);
+    report("timeline_scroll_frame_ms", "ms", await frameTimes(s, ".timeline", -300, smoke ? 60 : 600));
     await s.quit();
     await sleep(500);
   }

@@ -53,6 +53,18 @@ const GOALS: &[Goal] = &[
         label: "PSS after idle, app − empty window ≤ 64 MiB",
     },
     Goal {
+        name: "inbox_scroll_frame_ms",
+        stat: "p95",
+        max: Some(16.7),
+        label: "frame time while scrolling the inbox (scale cache), p95 ≤ 16.7 ms",
+    },
+    Goal {
+        name: "timeline_scroll_frame_ms",
+        stat: "p95",
+        max: Some(16.7),
+        label: "frame time scrolling up a 5 k-message thread, p95 ≤ 16.7 ms",
+    },
+    Goal {
         name: "deb_mib",
         stat: "p50",
         max: Some(12.0 * 1.048_576),
