@@ -25,6 +25,7 @@ impl SecretKind {
         Self::DashboardToken,
     ];
 
+    #[cfg_attr(not(feature = "os-keyring"), allow(dead_code))]
     fn name(self) -> &'static str {
         match self {
             Self::Password => "password",
