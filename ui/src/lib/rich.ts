@@ -45,7 +45,9 @@ function action(v: unknown): RichAction | null {
   const label = str(v.title) || str(v.name) || str(v.label) || str(v.text) || str(act?.text) || str(payload?.title);
   if (!label) return null;
   const url = urlOf(v);
-  const replyText = str(v.message) || str(payload?.message) || str(act?.message) || label;
+  // Suggested replies carry `message`; submit buttons `replyText`; list actions `action.text`.
+  const replyText =
+    str(v.message) || str(v.replyText) || str(payload?.message) || str(act?.message) || str(act?.text) || label;
   return { label, url, reply: url ? null : replyText };
 }
 

@@ -17,6 +17,11 @@ export function locale(): string {
   return current;
 }
 
+/** The locales with a catalogue (for the language setting), English first. */
+export function locales(): string[] {
+  return Object.keys(catalogues);
+}
+
 /** `{name}` placeholders are replaced by `vars.name`; unknown placeholders stay as written. */
 export function t(key: MessageKey, vars?: Vars): string {
   const text = catalogues[current]?.[key] ?? en[key] ?? key;
