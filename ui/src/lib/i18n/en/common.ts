@@ -9,4 +9,8 @@ export const common = {
   "common.loading": "Loading…",
   "common.retry": "Retry",
   "image.show": "Show image from {host}",
+  "rich.send": "Send “{reply}”",
+  "rich.suggestedReplies": "Suggested replies",
+  "rich.actions": "Actions",
+  "rich.cards": "Cards",
 } as const;
