@@ -303,3 +303,24 @@ describe("conversation mute", () => {
   });
 });
 
+
+describe("hidden messages", () => {
+  it("are marked in the timeline", async () => {
+    const { render } = await import("@testing-library/svelte");
+    const MessageItem = (await import("./MessageItem.svelte")).default;
+    const { createMockIpc, message } = await import("../lib/ipc/mock");
+    const ipc = createMockIpc();
+    const view = render(MessageItem, {
+      message: message({ text: "internal: refund approved", direction: "outgoing", metadata: { category: "HIDDEN" } }),
+      name: "You",
+      showHeader: true,
+      ipc,
+      accountId: "acc-1",
+      onReply: () => {},
+    });
+    expect(view.container.querySelector(".hidden-badge")?.textContent).toBe("Hidden");
+    view.unmount();
+    const plain = render(MessageItem, { message: message({ text: "hello" }), name: "Ada", showHeader: true, ipc, accountId: "acc-1", onReply: () => {} });
+    expect(plain.container.querySelector(".hidden-badge")).toBeNull();
+  });
+});

@@ -1,6 +1,8 @@
 // Message actions in the timeline: copy, delete, message info.
 export const messages = {
   "messages.actions": "Message actions",
+  "messages.hidden": "Hidden",
+  "messages.hiddenHint": "Sent as a hidden message: the customer's chat widget does not show it.",
   "messages.action.copy": "Copy text",
   "messages.action.info": "Message info",
   "messages.action.deleteMe": "Delete for me",
