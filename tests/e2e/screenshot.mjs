@@ -1,6 +1,6 @@
 // The README's picture: sign in to the demo sandbox, open a conversation, and save what the
 // window shows (PNG) to SCREENSHOT_OUT. Run by `cargo xtask run --screenshot FILE`;
-// PARLEY_SHOT_SCREEN=settings pictures the settings screen instead.
+// PARLEY_SHOT_SCREEN=settings pictures the settings screen instead; =composer the rich composer.
 import { writeFileSync } from "node:fs";
 import { Session, sleep } from "./webdriver.mjs";
 import * as sb from "./sandbox.mjs";
@@ -22,6 +22,21 @@ try {
     await (await s.find("#settings-button")).click();
     await (await s.find("dialog#settings[open] #quiet-enabled")).click();
     await s.waitText("#quiet-note", (t) => t.startsWith("Quiet every"));
+  }
+  // PARLEY_SHOT_SCREEN=composer: the rich composer with a card being written, and its preview.
+  if (process.env.PARLEY_SHOT_SCREEN === "composer") {
+    const typeInto = async (css, text) => (await s.find(css)).type(text);
+    await (await s.find("#rich-button")).click();
+    await s.find("#rich-composer[open]");
+    await (await s.find("#rich-kind-cards")).click();
+    await typeInto("#rich-text", "Here are the plans that fit your team");
+    await typeInto("#rich-cards-0-title", "Growth");
+    await typeInto("#rich-cards-0-subtitle", "$49 / month");
+    await typeInto("#rich-cards-0-description", "Up to 20 seats, priority support, SSO");
+    await (await s.find("#rich-cards-0-add-button")).click();
+    await typeInto("#rich-cards-0-buttons-0-label", "Upgrade");
+    await typeInto("#rich-cards-0-buttons-0-url", "https://example.com/upgrade");
+    await s.waitText("#rich-preview", (t) => t.includes("Growth") && t.includes("Upgrade"));
   }
   // Images and fonts settle; the live status reaches "online".
   await sleep(1_500);
