@@ -366,11 +366,12 @@ impl Message {
     /// conversation or has no key (nothing can be stored for it).
     pub fn from_wire(w: &WireMessage, me: &str) -> Option<Self> {
         let key = w.key.clone().filter(|k| !k.is_empty())?;
+        // An empty `contactIds` does not hide `to` (found by the rich_message fuzzer).
         let peer = w
             .contact_ids
             .clone()
-            .or_else(|| w.to.clone())
-            .filter(|s| !s.is_empty());
+            .filter(|s| !s.is_empty())
+            .or_else(|| w.to.clone().filter(|s| !s.is_empty()));
         let conversation_id = match (w.group_id, &peer) {
             (Some(g), _) => group_conversation_id(g),
             (None, Some(p)) => user_conversation_id(p),
@@ -508,6 +509,16 @@ impl Contact {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn test_an_empty_contact_ids_falls_back_to_to() {
+        let w: WireMessage = serde_json::from_str(
+            r#"{"key":"5-711281-154711281","to":"customer-1","contactIds":"","message":"hi"}"#,
+        )
+        .unwrap();
+        let m = Message::from_wire(&w, "agent@x").expect("a conversation");
+        assert_eq!(m.conversation_id, "u:customer-1");
+    }
 
     fn feed(meta: &[(&str, &str)]) -> ChannelFeed {
         ChannelFeed {
