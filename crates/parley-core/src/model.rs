@@ -328,11 +328,17 @@ pub struct Attachment {
 impl Attachment {
     pub fn from_meta(m: &FileMeta) -> Self {
         Self {
-            name: m.name.clone().unwrap_or_else(|| "file".into()),
+            name: m
+                .name
+                .clone()
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| "file".into()),
             size: m.size.max(0),
+            // An empty type is no type (found by the rich_message fuzzer).
             content_type: m
                 .content_type
                 .clone()
+                .filter(|c| !c.trim().is_empty())
                 .unwrap_or_else(|| "application/octet-stream".into()),
             blob_key: m.blob_key.clone(),
             url: m.url.clone(),
@@ -509,6 +515,17 @@ impl Contact {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn test_an_attachment_with_an_empty_type_or_name_gets_the_defaults() {
+        let w: WireMessage = serde_json::from_str(
+            r#"{"key":"0","groupId":"0","fileMeta":{"bm":9,"contentType":"","name":" "}}"#,
+        )
+        .unwrap();
+        let a = Message::from_wire(&w, "agent@x").unwrap().attachment.unwrap();
+        assert_eq!(a.content_type, "application/octet-stream");
+        assert_eq!(a.name, "file");
+    }
 
     #[test]
     fn test_an_empty_contact_ids_falls_back_to_to() {
