@@ -79,6 +79,26 @@ export function connect(ready) {
     return unwrap(await rest(token, "GET", `/rest/ws/group/info?groupId=${groupId}`));
   }
 
+  /**
+   * A group as the platform has it (`group/v2/info`: name, type, membersId, groupUsers with
+   * roles), or null when the server no longer knows it (deleted: AL-G-01).
+   */
+  async function groupV2(token, groupId) {
+    const res = await fetch(`${ready.http}/rest/ws/group/v2/info?groupId=${encodeURIComponent(groupId)}`, {
+      headers: { "Application-Key": ready.applicationId, "X-Authorization": token },
+    });
+    const text = await res.text();
+    if (res.status === 404 && text.includes("AL-G-01")) return null;
+    if (!res.ok) throw new Error(`group/v2/info ${groupId}: ${res.status} ${text}`);
+    return unwrap(JSON.parse(text));
+  }
+
+  /** A group created by the user of `token` (SDK form: users with roles); its id. */
+  async function createGroup(token, { name, type = 2, users = [] }) {
+    const r = unwrap(await rest(token, "POST", "/rest/ws/group/v2.1/create", { groupName: name, type, users }));
+    return r.id;
+  }
+
   /** How many open conversations the agent sees, and how many are assigned to them. */
   async function supportCounts(token, agentId) {
     const open = "&status=-1&status=0&status=1&status=6&status=7";
@@ -105,11 +125,17 @@ export function connect(ready) {
     return (Array.isArray(r) ? r[0]?.displayName : null) ?? userId;
   }
 
-  return { ready, messages, download, rest, tokenFor, startConversation, send, thread, groupInfo, supportCounts, displayName };
+  /** A user's profile as the sandbox stores it (`user/v2/detail`): name, email, phoneNumber, metadata… */
+  async function userDetail(token, userId) {
+    const r = unwrap(await rest(token, "POST", "/rest/ws/user/v2/detail", { userIdList: [userId] }));
+    return (Array.isArray(r) ? r : []).find((u) => u.userId === userId) ?? null;
+  }
+
+  return { ready, messages, download, rest, tokenFor, startConversation, send, thread, groupInfo, supportCounts, displayName, userDetail, groupV2, createGroup };
 }
 
 export const ready = JSON.parse(process.env.PARLEY_SANDBOX_READY ?? "null");
-export const { messages, download, rest, tokenFor, startConversation, send, thread, groupInfo, supportCounts, displayName } = connect(ready);
+export const { messages, download, rest, tokenFor, startConversation, send, thread, groupInfo, supportCounts, displayName, userDetail, groupV2, createGroup } = connect(ready);
 
 /** A free TCP port on the loopback interface. */
 export function freePort() {

@@ -1,6 +1,7 @@
 // The README's picture: sign in to the demo sandbox, open a conversation, and save what the
 // window shows (PNG) to SCREENSHOT_OUT. Run by `cargo xtask run --screenshot FILE`;
-// PARLEY_SHOT_SCREEN=settings pictures the settings screen instead; =composer the rich composer.
+// PARLEY_SHOT_SCREEN=settings pictures the settings screen instead; =composer the rich composer;
+// =contact the conversation with the contact panel open; =groups the group screen.
 import { writeFileSync } from "node:fs";
 import { Session, sleep } from "./webdriver.mjs";
 import * as sb from "./sandbox.mjs";
@@ -37,6 +38,34 @@ try {
     await typeInto("#rich-cards-0-buttons-0-label", "Upgrade");
     await typeInto("#rich-cards-0-buttons-0-url", "https://example.com/upgrade");
     await s.waitText("#rich-preview", (t) => t.includes("Growth") && t.includes("Upgrade"));
+  }
+  // PARLEY_SHOT_SCREEN=contact: the customer's panel beside the conversation.
+  if (process.env.PARLEY_SHOT_SCREEN === "contact") {
+    const toggle = await s.find("#contact-toggle");
+    if ((await toggle.attr("aria-expanded")) !== "true") await toggle.click();
+    await s.waitText("#contact-name-text", (t) => t.length > 0, { timeout: 15_000 });
+    await s.find("#contact-attributes");
+  }
+  // PARLEY_SHOT_SCREEN=groups: the group screen on the demo "Support team" group, with some
+  // metadata and muted for 8 hours.
+  if (process.env.PARLEY_SHOT_SCREEN === "groups") {
+    await (await s.find("#groups-button")).click();
+    await s.find("#group-list [data-group-id]", { timeout: 15_000 });
+    const id = await s.execute(
+      "return [...document.querySelectorAll('#group-list [data-group-id]')].find((r) => r.textContent.includes('Support team'))?.dataset.groupId",
+    );
+    if (!id) throw new Error("the demo group 'Support team' is not listed");
+    const token = await sb.tokenFor(sb.ready.agents[0]);
+    await sb.rest(token, "POST", "/rest/ws/group/update", {
+      groupId: Number(id.slice(2)),
+      metadata: { team: "Tier 1", region: "EU", hours: "Mon–Fri 08:00–18:00 CET" },
+    });
+    await (await s.find(`#group-list [data-group-id="${id}"]`)).click();
+    await s.waitText("[data-group] .meta", (t) => t.includes("Tier 1"), { timeout: 15_000 });
+    await s.execute(
+      "const el = document.querySelector('#group-mute'); el.value = '8h'; el.dispatchEvent(new Event('change', {bubbles: true}));",
+    );
+    await s.find("#group-muted");
   }
   // Images and fonts settle; the live status reaches "online".
   await sleep(1_500);

@@ -2,6 +2,19 @@
 // (WebKitWebDriver speaks classic WebDriver only; no BiDi.)
 const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
 
+const REPAINT_NUDGE = `
+  const d = document.createElement("div");
+  Object.assign(d.style, { position: "fixed", left: "0", top: "0", width: "1px", height: "1px", pointerEvents: "none", zIndex: "2147483647" });
+  document.documentElement.appendChild(d);
+  let n = 0;
+  const flip = () => {
+    d.style.background = n % 2 ? "transparent" : "rgba(0, 0, 0, 0.01)";
+    if (++n < 40) setTimeout(flip, 50);
+    else d.remove();
+  };
+  flip();
+`;
+
 export class Session {
   static async start({ url = process.env.WEBDRIVER_URL, app = process.env.PARLEY_APP } = {}) {
     if (!url || !app) throw new Error("WEBDRIVER_URL and PARLEY_APP must be set (cargo xtask test does)");
@@ -61,8 +74,14 @@ export class Session {
     return this.cmd("POST", "/execute/sync", { script, args });
   }
 
-  screenshotPng() {
-    return this.cmd("GET", "/screenshot").then((b64) => Buffer.from(b64, "base64"));
+  /**
+   * WebKitGTK answers a screenshot after the page's next repaint, and an idle screen (nothing
+   * animating, no caret blinking) never repaints: the command would hang. So a 1-pixel,
+   * nearly transparent element flickers for two seconds around it.
+   */
+  async screenshotPng() {
+    await this.execute(REPAINT_NUDGE).catch(() => {});
+    return Buffer.from(await this.cmd("GET", "/screenshot"), "base64");
   }
 
   quit() {

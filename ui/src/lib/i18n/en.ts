@@ -4,12 +4,16 @@ import { common } from "./en/common";
 import { settings } from "./en/settings";
 import { messages } from "./en/messages";
 import { composer } from "./en/composer";
+import { contacts } from "./en/contacts";
+import { groups } from "./en/groups";
 
 export const en = {
   ...common,
   ...settings,
   ...messages,
   ...composer,
+  ...contacts,
+  ...groups,
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;
