@@ -522,7 +522,10 @@ mod tests {
             r#"{"key":"0","groupId":"0","fileMeta":{"bm":9,"contentType":"","name":" "}}"#,
         )
         .unwrap();
-        let a = Message::from_wire(&w, "agent@x").unwrap().attachment.unwrap();
+        let a = Message::from_wire(&w, "agent@x")
+            .unwrap()
+            .attachment
+            .unwrap();
         assert_eq!(a.content_type, "application/octet-stream");
         assert_eq!(a.name, "file");
     }
