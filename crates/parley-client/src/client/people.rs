@@ -337,7 +337,11 @@ impl<S: Store> Client<S> {
     /// The contact panel: fresh from the server when it answers, else the cached copy.
     pub async fn contact_profile(&self, user_id: &str) -> Result<ContactProfile> {
         let u = check_user_id(user_id).map_err(invalid)?;
-        let fresh = match self.rest().user_details_v2(&[u.clone()], &[]).await {
+        let fresh = match self
+            .rest()
+            .user_details_v2(std::slice::from_ref(&u), &[])
+            .await
+        {
             Ok(details) => {
                 let contacts: Vec<Change> = details
                     .iter()
@@ -397,7 +401,7 @@ impl<S: Store> Client<S> {
             .await?;
         let fresh: Vec<Contact> = self
             .rest()
-            .user_details_v2(&[u.clone()], &[])
+            .user_details_v2(std::slice::from_ref(&u), &[])
             .await?
             .iter()
             .filter_map(Contact::from_detail)
