@@ -66,6 +66,22 @@ fn next_rowid(created_at: Millis) -> i64 {
     (created_at.clamp(0, MAX_ROWID_MS) << SEQ_BITS) | (seq & SEQ_MASK)
 }
 
+/// A connection inside a hand-managed transaction. If the batch never finishes (its task is
+/// cancelled, e.g. the account signs out mid-write), the connection is closed instead of going
+/// back to the pool still inside the transaction.
+struct OpenTx {
+    conn: sqlx::pool::PoolConnection<sqlx::Sqlite>,
+    finished: bool,
+}
+
+impl Drop for OpenTx {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.conn.close_on_drop();
+        }
+    }
+}
+
 /// A clash of a chosen rowid with an existing row.
 fn is_rowid_clash(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.message().contains("messages.rowid"))
@@ -1287,13 +1303,17 @@ impl Store for SqliteStore {
         // disk), sqlx's own bookkeeping could leave the pooled connection inside a
         // transaction, so later batches "succeeded" without ever being committed. Here a
         // failed batch is rolled back and its connection is closed, never reused.
-        let mut conn = self.pool.acquire().await.map_err(map_err)?;
+        let mut guard = OpenTx {
+            conn: self.pool.acquire().await.map_err(map_err)?,
+            finished: false,
+        };
+        let conn = &mut guard.conn;
         sqlx::query("BEGIN IMMEDIATE")
-            .execute(&mut *conn)
+            .execute(&mut **conn)
             .await
             .map_err(map_err)?;
         let mut t = Tx {
-            conn: &mut conn,
+            conn,
             account,
             me: &me,
             applied: Applied::default(),
@@ -1308,10 +1328,11 @@ impl Store for SqliteStore {
         };
         let mut applied = t.applied;
         if let Err(e) = result {
-            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-            conn.close_on_drop();
+            let _ = sqlx::query("ROLLBACK").execute(&mut *guard.conn).await;
+            guard.conn.close_on_drop();
             return Err(e);
         }
+        guard.finished = true;
         applied.conversations.sort();
         applied.conversations.dedup();
         Ok(applied)
