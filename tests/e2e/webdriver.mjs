@@ -1,5 +1,7 @@
 // A small W3C WebDriver client over fetch, enough to drive Parley through tauri-driver.
 // (WebKitWebDriver speaks classic WebDriver only; no BiDi.)
+import { readdirSync, readlinkSync, realpathSync } from "node:fs";
+
 const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
 
 const REPAINT_NUDGE = `
@@ -18,14 +20,18 @@ const REPAINT_NUDGE = `
 export class Session {
   static async start({ url = process.env.WEBDRIVER_URL, app = process.env.PARLEY_APP } = {}) {
     if (!url || !app) throw new Error("WEBDRIVER_URL and PARLEY_APP must be set (cargo xtask test does)");
+    // Parley is single-instance: a window left over by an earlier test (its driver stuck on a
+    // command, so ending the session did not stop it) would make this launch exit at once.
+    await stopLeftoverApps(app);
     const res = await call(url, "POST", "/session", {
       capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application: app } } },
     });
-    return new Session(url, res.sessionId);
+    return new Session(url, res.sessionId, app);
   }
 
-  constructor(url, id) {
+  constructor(url, id, app = process.env.PARLEY_APP) {
     this.base = `${url}/session/${id}`;
+    this.app = app;
   }
 
   cmd(method, path, body) {
@@ -84,8 +90,13 @@ export class Session {
     return Buffer.from(await this.cmd("GET", "/screenshot"), "base64");
   }
 
-  quit() {
-    return this.cmd("DELETE", "");
+  /** End the session; the app is stopped even when the driver no longer answers. */
+  async quit() {
+    try {
+      await call(this.base, "DELETE", "", undefined, 20_000);
+    } finally {
+      await stopLeftoverApps(this.app);
+    }
   }
 }
 
@@ -108,19 +119,58 @@ export class Element {
   }
 }
 
-async function call(base, method, path, body) {
+async function call(base, method, path, body, timeoutMs = 60_000) {
   const res = await fetch(base + path, {
     method,
     headers: body ? { "content-type": "application/json" } : {},
     body: body ? JSON.stringify(body) : undefined,
     // A stuck driver fails the test in a minute instead of hanging the run.
-    signal: AbortSignal.timeout(60_000),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   const json = await res.json().catch(() => ({}));
   if (!res.ok || json?.value?.error) {
     throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json?.value ?? json)}`);
   }
   return json.value;
+}
+
+/** The pids of running processes whose executable is `app`. */
+function appPids(app) {
+  let exe;
+  try {
+    exe = realpathSync(app);
+  } catch {
+    return [];
+  }
+  const pids = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      // A binary rebuilt while running reads as "<path> (deleted)".
+      if (readlinkSync(`/proc/${name}/exe`).replace(/ \(deleted\)$/, "") === exe) pids.push(Number(name));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
+}
+
+/** SIGKILL every running Parley of this build and wait (≤5 s) until they are gone. */
+export async function stopLeftoverApps(app = process.env.PARLEY_APP) {
+  if (!app || process.platform !== "linux") return;
+  let pids = appPids(app);
+  if (pids.length === 0) return;
+  console.error(`webdriver.mjs: stopping leftover Parley process(es) ${pids.join(", ")}`);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  const deadline = Date.now() + 5_000;
+  while ((pids = appPids(app)).length > 0 && Date.now() < deadline) await sleep(50);
+  if (pids.length > 0) throw new Error(`Parley process(es) ${pids.join(", ")} survived SIGKILL`);
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
