@@ -18,6 +18,7 @@ const COMMANDS: &[&str] = &[
     "set_status",
     "assign",
     "search",
+    "find_conversations",
     "set_typing",
     "close_conversation",
     "open_external",

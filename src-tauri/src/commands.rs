@@ -30,6 +30,7 @@ pub const COMMANDS: &[&str] = &[
     "set_status",
     "assign",
     "search",
+    "find_conversations",
     "set_typing",
     "close_conversation",
     "open_external",
@@ -417,6 +418,20 @@ pub async fn search(
 ) -> Result<Vec<SearchHit>, AppError> {
     let c = shell.client(&account_id).await?;
     Ok(c.search(&terms, limit.min(200)).await?)
+}
+
+/// Cached conversations of every kind by title, customer id, name or e-mail (the command
+/// palette); the newest when `terms` is empty.
+#[tauri::command]
+#[specta::specta]
+pub async fn find_conversations(
+    shell: State<'_, Shell>,
+    account_id: String,
+    terms: String,
+    limit: u32,
+) -> Result<Vec<Conversation>, AppError> {
+    let c = shell.client(&account_id).await?;
+    Ok(c.find_conversations(&terms, limit.min(200)).await?)
 }
 
 #[tauri::command]

@@ -37,6 +37,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::set_status,
             commands::assign,
             commands::search,
+            commands::find_conversations,
             commands::set_typing,
             commands::close_conversation,
             commands::open_external,

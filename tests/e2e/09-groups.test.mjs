@@ -94,6 +94,9 @@ test("test_renaming_the_group_renames_it_in_the_sandbox", async () => {
 test("test_removing_a_member_removes_them_in_the_sandbox", async () => {
   assert.ok(groupId, "the group was created");
   await (await s.find(`#group-members [data-member-id="${carol.userId}"] .remove-member`)).click();
+  // The app asks first.
+  await s.waitText("#group-confirm-title", (t) => t.startsWith("Remove "));
+  await (await s.find("#group-confirm-ok")).click();
   await eventually("the member row to go", async () => !(await exists(`#group-members [data-member-id="${carol.userId}"]`)));
   const g = await sb.groupV2(agentToken, groupId);
   assert.deepEqual(members(g), [agent.userId, bob.userId].sort());

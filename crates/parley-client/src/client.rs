@@ -340,6 +340,16 @@ impl<S: Store> Client<S> {
             .await?)
     }
 
+    /// Cached conversations of every kind by title, customer id, name or e-mail (the command
+    /// palette); the newest when `terms` is empty.
+    pub async fn find_conversations(&self, terms: &str, limit: u32) -> Result<Vec<Conversation>> {
+        Ok(self
+            .inner
+            .store
+            .find_conversations(&self.inner.account.id, terms, limit)
+            .await?)
+    }
+
     pub async fn contact(&self, user_id: &str) -> Result<Option<Contact>> {
         Ok(self
             .inner

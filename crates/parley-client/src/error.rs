@@ -34,6 +34,9 @@ pub enum ClientError {
     Keyring(String),
     #[error("{0}")]
     Invalid(String),
+    /// Input refused with the form field it concerns (the UI shows it beside that field).
+    #[error("{message}")]
+    InvalidField { field: String, message: String },
 }
 
 impl ClientError {
@@ -57,7 +60,7 @@ impl ClientError {
             }
             Self::Store(_) => ErrorCode::Storage,
             Self::Keyring(_) => ErrorCode::Keyring,
-            Self::Invalid(_) => ErrorCode::InvalidInput,
+            Self::Invalid(_) | Self::InvalidField { .. } => ErrorCode::InvalidInput,
         };
         let message = match self {
             Self::Network { host, .. } => format!(
@@ -82,7 +85,14 @@ impl ClientError {
             }
             other => other.to_string(),
         };
-        AppError::new(code, message)
+        let e = AppError::new(code, message);
+        match self {
+            Self::InvalidField { field, .. } => AppError {
+                field: Some(field.clone()),
+                ..e
+            },
+            _ => e,
+        }
     }
 }
 

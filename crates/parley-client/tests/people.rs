@@ -184,9 +184,28 @@ async fn test_bad_group_forms_never_reach_the_server() {
         },
     ] {
         let e = a.client.create_group(&form).await.unwrap_err();
-        assert!(matches!(e, ClientError::Invalid(_)), "{e:?}");
+        assert!(
+            matches!(
+                e,
+                ClientError::Invalid(_) | ClientError::InvalidField { .. }
+            ),
+            "{e:?}"
+        );
     }
     assert_eq!(a.client.groups().await.unwrap().len(), before);
+    // The refusal names its form field, so the UI can show it beside the name box.
+    let nameless = a
+        .client
+        .create_group(&GroupForm {
+            name: " ".into(),
+            kind: GroupKind::Public,
+            members: vec![],
+            image_url: None,
+            metadata: Metadata::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(nameless.to_app_error().field.as_deref(), Some("name"));
     a.client.stop().await;
 }
 
@@ -248,7 +267,13 @@ async fn test_agent_edits_a_customer_profile_and_the_sandbox_stores_it() {
         )
         .await
         .unwrap_err();
-    assert!(matches!(bad, ClientError::Invalid(_)), "{bad:?}");
+    assert!(
+        matches!(
+            bad,
+            ClientError::Invalid(_) | ClientError::InvalidField { .. }
+        ),
+        "{bad:?}"
+    );
     a.client.stop().await;
 }
 
@@ -294,7 +319,13 @@ async fn test_rich_messages_are_stored_with_the_documented_metadata() {
         )
         .await
         .unwrap_err();
-    assert!(matches!(refused, ClientError::Invalid(_)), "{refused:?}");
+    assert!(
+        matches!(
+            refused,
+            ClientError::Invalid(_) | ClientError::InvalidField { .. }
+        ),
+        "{refused:?}"
+    );
     eventually(15, "the card reaches the sandbox", || async {
         let m = customer
             .call(
@@ -414,6 +445,52 @@ async fn test_start_conversation_with_assignee_and_first_message() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_start_conversation_without_assignee_lets_routing_choose() {
+    // Agents but no conversations: every agent starts with nothing assigned, so the
+    // platform's routing (least-loaded agent) gives two new conversations to two different
+    // agents. Passing the starting agent as a member made them the assignee every time.
+    let sb = sandbox(SeedConfig::Scale {
+        conversations: 0,
+        messages: 0,
+    })
+    .await;
+    let a = agent(&sb, sb.http_url(), sb.mqtt_url()).await;
+    a.client.wait_online(Duration::from_secs(30)).await.unwrap();
+    let start = |customer: &'static str| {
+        let client = a.client.clone();
+        async move {
+            client
+                .start_conversation(&NewConversationForm {
+                    customer_id: customer.into(),
+                    title: Some(format!("Routed for {customer}")),
+                    assignee: None,
+                    skip_routing: false,
+                    message: None,
+                })
+                .await
+                .unwrap()
+        }
+    };
+    let first = start("routed-one").await;
+    let second = start("routed-two").await;
+    let agents: Vec<String> = sb
+        .ready_info()
+        .agents
+        .iter()
+        .map(|c| c.user_id.clone())
+        .collect();
+    for conv in [&first, &second] {
+        let who = conv.assignee.clone().expect("routing assigned someone");
+        assert!(agents.contains(&who), "{who} is not an agent");
+    }
+    assert_ne!(
+        first.assignee, second.assignee,
+        "routing (least-loaded agent) decides, not the agent who started them"
+    );
+    a.client.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_canned_responses_persist_and_shortcuts_stay_unique() {
     let sb = sandbox(SeedConfig::Demo).await;
     let a = agent(&sb, sb.http_url(), sb.mqtt_url()).await;
@@ -428,7 +505,13 @@ async fn test_canned_responses_persist_and_shortcuts_stay_unique() {
         .save_canned_response(None, "HI", "again")
         .await
         .unwrap_err();
-    assert!(matches!(dup, ClientError::Invalid(_)), "{dup:?}");
+    assert!(
+        matches!(
+            dup,
+            ClientError::Invalid(_) | ClientError::InvalidField { .. }
+        ),
+        "{dup:?}"
+    );
     let edited = a
         .client
         .save_canned_response(Some(&hi.id), "hello", "Hello!")

@@ -653,6 +653,41 @@ impl Store for MemoryStore {
         Ok(v)
     }
 
+    async fn find_conversations(
+        &self,
+        account: &str,
+        terms: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<Conversation>> {
+        let words = crate::store::find_words(terms);
+        let whole = words.join(" ");
+        let data = self.data.lock().map_err(poisoned)?;
+        let Some(d) = data.get(account) else {
+            return Ok(Vec::new());
+        };
+        let mut v: Vec<(bool, &Conversation)> = d
+            .conversations
+            .values()
+            .filter_map(|c| {
+                let customer = c.customer_id.as_ref().and_then(|id| d.contacts.get(id));
+                let hay = crate::store::find_haystack(c, customer);
+                words
+                    .iter()
+                    .all(|w| hay.contains(w.as_str()))
+                    .then(|| (c.title.to_ascii_lowercase().starts_with(&whole), c))
+            })
+            .collect();
+        v.sort_by(|(pa, a), (pb, b)| {
+            pb.cmp(pa)
+                .then_with(|| b.last_activity_at.cmp(&a.last_activity_at))
+                .then_with(|| b.id.cmp(&a.id))
+        });
+        Ok(v.into_iter()
+            .take(limit as usize)
+            .map(|(_, c)| c.clone())
+            .collect())
+    }
+
     async fn conversations_of_customer(
         &self,
         account: &str,

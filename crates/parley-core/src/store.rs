@@ -351,6 +351,16 @@ pub trait Store: Send + Sync + 'static {
         user_id: &str,
         limit: u32,
     ) -> impl Future<Output = StoreResult<Vec<Conversation>>> + Send;
+    /// Conversations of every kind whose title, customer id, customer name or e-mail holds
+    /// every word of `terms` (ASCII case-insensitive; see [`find_words`]): titles starting
+    /// with the whole query first, then newest activity. Empty terms: the newest `limit`.
+    /// For the command palette ("go to any conversation").
+    fn find_conversations(
+        &self,
+        account: &str,
+        terms: &str,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<Conversation>>> + Send;
     /// Canned responses by shortcut.
     fn canned_responses(
         &self,
@@ -376,6 +386,35 @@ pub trait Store: Send + Sync + 'static {
 /// store so "what matches" is the same everywhere.
 pub fn search_tokens(terms: &str) -> Vec<String> {
     words(terms).take(16).collect()
+}
+
+/// The words of a conversation lookup ([`Store::find_conversations`]): split on white space,
+/// ASCII-lowercased (SQLite's `lower()` folds ASCII only; every store must agree), at most 8
+/// words of at most 64 bytes.
+pub fn find_words(terms: &str) -> Vec<String> {
+    terms
+        .split_whitespace()
+        .take(8)
+        .map(|w| {
+            let mut end = w.len().min(64);
+            while !w.is_char_boundary(end) {
+                end -= 1;
+            }
+            w[..end].to_ascii_lowercase()
+        })
+        .collect()
+}
+
+/// The text [`Store::find_conversations`] looks in, as every store builds it.
+pub fn find_haystack(c: &Conversation, customer: Option<&Contact>) -> String {
+    let mut hay = format!("{} {}", c.title, c.customer_id.as_deref().unwrap_or(""));
+    if let Some(p) = customer {
+        hay.push(' ');
+        hay.push_str(p.display_name.as_deref().unwrap_or(""));
+        hay.push(' ');
+        hay.push_str(p.email.as_deref().unwrap_or(""));
+    }
+    hay.to_ascii_lowercase()
 }
 
 fn words(text: &str) -> impl Iterator<Item = String> + '_ {

@@ -42,6 +42,7 @@ where
     team_groups_are_in_no_inbox_view(make().await).await;
     groups_list_non_support_groups_by_name(make().await).await;
     customer_history_lists_their_support_conversations(make().await).await;
+    find_conversations_by_title_customer_name_and_email(make().await).await;
     canned_responses_save_edit_delete_per_account(make().await).await;
     clear_cache_keeps_what_the_agent_wrote(make().await).await;
 }
@@ -1106,6 +1107,72 @@ async fn customer_history_lists_their_support_conversations<S: Store>(s: S) {
         .await
         .expect("history")
         .is_empty());
+}
+
+async fn find_conversations_by_title_customer_name_and_email<S: Store>(s: S) {
+    setup(&s).await;
+    let conv = |id: i64, title: &str, customer: &str, at: i64, kind: i64| Conversation {
+        title: title.into(),
+        customer_id: Some(customer.into()),
+        group_type: kind,
+        ..conversation(id, ConversationStatus::Open, None, at)
+    };
+    let grace = Contact {
+        user_id: "cust-grace".into(),
+        display_name: Some("Grace Hopper".into()),
+        email: Some("grace@navy.example".into()),
+        phone: None,
+        image_url: None,
+        metadata: Metadata::new(),
+        online: false,
+        last_seen_at: None,
+        role_type: 3,
+    };
+    s.apply(
+        ACCOUNT,
+        vec![
+            Change::UpsertContact(grace),
+            Change::UpsertConversation(conv(1, "Refund for order 42", "cust-grace", 10, 10)),
+            Change::UpsertConversation(conv(2, "Billing team", "cust-x", 50, 2)),
+            Change::UpsertConversation(conv(3, "Order never arrived", "cust-y", 30, 10)),
+            Change::UpsertConversation(conv(4, "Re: ORDER 42 again", "cust-grace", 40, 10)),
+        ],
+    )
+    .await
+    .expect("apply");
+    let ids = |v: Vec<Conversation>| v.into_iter().map(|c| c.id).collect::<Vec<_>>();
+    let find = |terms: &'static str, limit: u32| {
+        let s = &s;
+        async move {
+            ids(s
+                .find_conversations(ACCOUNT, terms, limit)
+                .await
+                .expect("find"))
+        }
+    };
+    // Every word, anywhere, any ASCII case; titles starting with the query first.
+    assert_eq!(
+        find("order", 10).await,
+        ["g:3", "g:4", "g:1"],
+        "title prefix first, then newest"
+    );
+    assert_eq!(find("ORDER 42", 10).await, ["g:4", "g:1"]);
+    // The customer's cached name and e-mail, and their id.
+    assert_eq!(find("grace", 10).await, ["g:4", "g:1"]);
+    assert_eq!(find("navy.example", 10).await, ["g:4", "g:1"]);
+    assert_eq!(find("cust-y", 10).await, ["g:3"]);
+    // Team groups too: the palette reaches every conversation.
+    assert_eq!(find("billing", 10).await, ["g:2"]);
+    // No terms: the newest; the limit holds; nothing for an unknown word or account.
+    assert_eq!(find("", 2).await, ["g:2", "g:4"]);
+    assert!(find("zebra", 10).await.is_empty());
+    assert!(s
+        .find_conversations("other", "order", 10)
+        .await
+        .expect("find")
+        .is_empty());
+    // SQL-looking input is only text.
+    assert!(find("%' OR 1=1 --", 10).await.is_empty());
 }
 
 async fn canned_responses_save_edit_delete_per_account<S: Store>(s: S) {

@@ -1574,6 +1574,44 @@ impl Store for SqliteStore {
         Ok(rows.iter().map(row_conv).collect())
     }
 
+    async fn find_conversations(
+        &self,
+        account: &str,
+        terms: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<Conversation>> {
+        let words = parley_core::store::find_words(terms);
+        let whole = words.join(" ");
+        // The same text as `find_haystack`: title, customer id, and the customer's name and
+        // e-mail when the contact is cached. lower() folds ASCII only, like find_words.
+        let mut sql = format!(
+            "SELECT {CONV_COLS} FROM (
+                SELECT *, lower(title || ' ' || coalesce(customer_id, '') || coalesce(
+                    (SELECT ' ' || coalesce(ct.display_name, '') || ' ' || coalesce(ct.email, '')
+                     FROM contacts ct WHERE ct.account = c.account AND ct.user_id = c.customer_id),
+                    '')) AS hay
+                FROM conversations c WHERE account = ?
+             ) WHERE 1"
+        );
+        for _ in &words {
+            sql.push_str(" AND instr(hay, ?) > 0");
+        }
+        sql.push_str(
+            " ORDER BY instr(lower(title), ?) = 1 DESC, last_activity_at DESC, id DESC LIMIT ?",
+        );
+        let mut q = sqlx::query(&sql).bind(account);
+        for w in &words {
+            q = q.bind(w.as_str());
+        }
+        let rows = q
+            .bind(whole.as_str())
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(rows.iter().map(row_conv).collect())
+    }
+
     async fn conversations_of_customer(
         &self,
         account: &str,

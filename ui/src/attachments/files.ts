@@ -2,15 +2,16 @@
 // base64 without building one huge argument list (String.fromCharCode over 25 MB would
 // blow the stack).
 import type { UploadProgress } from "../lib/ipc/ipc";
+import { t } from "../lib/i18n";
 
 /** The shell's limit (parley_core::files::MAX_UPLOAD). */
 export const MAX_UPLOAD = 25 * 1024 * 1024;
 
 /** Why `file` cannot be sent, in the words the shell uses; null when it can. */
 export function uploadProblem(file: { name: string; size: number }): string | null {
-  if (file.size === 0) return `${file.name} is empty.`;
+  if (file.size === 0) return t("attachments.empty", { name: file.name });
   if (file.size > MAX_UPLOAD) {
-    return `${file.name} is ${(file.size / 1_048_576).toFixed(1)} MB; Parley sends files up to ${MAX_UPLOAD / 1_048_576} MB.`;
+    return t("attachments.tooBig", { name: file.name, size: (file.size / 1_048_576).toFixed(1), max: MAX_UPLOAD / 1_048_576 });
   }
   return null;
 }
@@ -31,7 +32,7 @@ async function readBytes(file: Blob): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
     reader.onload = () => resolve(new Uint8Array(reader.result as ArrayBuffer));
-    reader.onerror = () => reject(reader.error ?? new Error("The file could not be read."));
+    reader.onerror = () => reject(reader.error ?? new Error(t("attachments.unreadable")));
     reader.readAsArrayBuffer(file);
   });
 }

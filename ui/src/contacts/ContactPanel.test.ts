@@ -55,6 +55,27 @@ async function type(el: HTMLInputElement, value: string) {
 beforeEach(() => localStorage.clear());
 
 describe("contact panel: the profile", () => {
+  it("refreshes presence while open, and keeps the profile shown when a refresh fails", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      const { ipc } = setup();
+      await loaded();
+      expect(panel().textContent).not.toContain("Online");
+      ipc.state.people.alice = alice({ online: true });
+      await vi.advanceTimersByTimeAsync(61_000);
+      await vi.waitFor(() => expect(panel().textContent).toContain("Online"));
+      const reads = ipc.calls.people.filter((c) => c[0] === "contactProfile").length;
+      expect(reads).toBe(2);
+      delete ipc.state.people.alice;
+      await vi.advanceTimersByTimeAsync(61_000);
+      await vi.waitFor(() => expect(ipc.calls.people.filter((c) => c[0] === "contactProfile").length).toBe(3));
+      expect(screen.getByRole("heading", { name: "Alice Martin", level: 3 })).toBeTruthy();
+      expect(panel().querySelector("[role=alert]")).toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("shows the picture's initials, name, e-mail, phone, last seen and the custom attributes as a table", async () => {
     const { ipc } = setup();
     await loaded();

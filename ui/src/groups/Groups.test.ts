@@ -220,7 +220,14 @@ describe("the group screen", () => {
     const ipc = await setup();
     await open("g:201");
     expect(memberRow("sam@parley.test")!.textContent).toContain("Sam Support");
+    // Removing asks first; Cancel keeps them.
     await fireEvent.click(memberRow("sam@parley.test")!.querySelector(".remove-member")!);
+    expect(el("#group-confirm-title").textContent).toContain("Remove Sam Support from “Support team”?");
+    await fireEvent.click(el("#group-confirm-cancel"));
+    expect(calls(ipc, "removeGroupMember")).toEqual([]);
+    expect(memberRow("sam@parley.test")).toBeTruthy();
+    await fireEvent.click(memberRow("sam@parley.test")!.querySelector(".remove-member")!);
+    await fireEvent.click(el("#group-confirm-ok"));
     await vi.waitFor(() => expect(memberRow("sam@parley.test")).toBeNull());
     expect(calls(ipc, "removeGroupMember")).toEqual([["removeGroupMember", "g:201", "sam@parley.test"]]);
     expect(el('#group-list [data-group-id="g:201"]').textContent).toContain("2 members");
@@ -270,6 +277,7 @@ describe("the group screen", () => {
     await vi.waitFor(() => expect(document.activeElement?.id).toBe("group-delete"));
 
     await fireEvent.click(memberRow("sam@parley.test")!.querySelector(".remove-member")!);
+    await fireEvent.click(el("#group-confirm-ok"));
     await vi.waitFor(() => expect(memberRow("sam@parley.test")!.querySelector(".member-error")).not.toBeNull());
     expect(memberRow("sam@parley.test")!.textContent).toContain("Not removed: You are not allowed to do that here.");
 

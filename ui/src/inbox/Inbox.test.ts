@@ -1,10 +1,18 @@
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import Inbox from "./Inbox.svelte";
 import { BatchHub } from "../lib/batches";
 import { account, conversation, emptyBatch } from "../lib/ipc/mock";
 import { base, scenario, settle } from "../test-fixtures";
 import type { MockIpc } from "../lib/ipc/mock";
+import { commands } from "../shortcuts/commands.svelte";
+
+// The shell listens for shortcuts on the window; the inbox registers its commands there.
+beforeEach(() => window.addEventListener("keydown", commands.handleKey));
+afterEach(() => {
+  window.removeEventListener("keydown", commands.handleKey);
+  commands.reset();
+});
 
 function setup(ipc: MockIpc = scenario()) {
   const hub = new BatchHub();
@@ -79,6 +87,40 @@ describe("inbox", () => {
     ta.remove();
     expect(opened).toEqual([]);
     expect(document.querySelector(".row.selected")?.getAttribute("data-id")).toBe("g:1");
+  });
+
+  it("follows changed shortcuts: the new keys move, the old ones do nothing", async () => {
+    setup();
+    await screen.findByText("Alice Martin");
+    commands.setShortcuts({ nextConversation: "Shift+N", previousConversation: "None" });
+    const selected = () => document.querySelector(".row.selected")?.getAttribute("data-id") ?? null;
+    const before = selected();
+    await fireEvent.keyDown(document.body, { key: "j" });
+    expect(selected()).toBe(before);
+    await fireEvent.keyDown(document.body, { key: "N", shiftKey: true });
+    await fireEvent.keyDown(document.body, { key: "N", shiftKey: true });
+    expect(selected()).not.toBe(before);
+    const moved = selected();
+    await fireEvent.keyDown(document.body, { key: "k" });
+    expect(selected()).toBe(moved);
+    expect(moved).toBe("g:3");
+  });
+
+  it("switches views with the number keys and rests while another screen covers it", async () => {
+    const { rerender } = setup();
+    await screen.findByText("Alice Martin");
+    await fireEvent.keyDown(document.body, { key: "2" });
+    await screen.findByText("Dan Unassigned");
+    expect(screen.getByRole("tab", { name: /Unassigned/ }).getAttribute("aria-selected")).toBe("true");
+    const selected = () => document.querySelector(".row.selected")?.getAttribute("data-id") ?? null;
+    const before = selected();
+    await rerender({ active: false });
+    await fireEvent.keyDown(document.body, { key: "3" });
+    await fireEvent.keyDown(document.body, { key: "j" });
+    await fireEvent.keyDown(document.body, { key: "ArrowDown" });
+    await settle(2);
+    expect(screen.getByRole("tab", { name: /Unassigned/ }).getAttribute("aria-selected")).toBe("true");
+    expect(selected()).toBe(before);
   });
 
   it("searches as you type and highlights the matching terms", async () => {

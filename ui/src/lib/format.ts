@@ -1,4 +1,7 @@
-// Small pure formatting helpers shared by the inbox and the timeline.
+// Small pure formatting helpers shared by the inbox and the timeline. Words come from the
+// i18n catalogue (en/format.ts) at call time, so they follow the chosen language.
+import { en } from "./i18n/en";
+import { t, type MessageKey } from "./i18n";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -7,9 +10,9 @@ const DAY = 24 * HOUR;
 /** "now", "5m", "3h", "Tue", "12 Mar", "12 Mar 2023": compact, for inbox rows. */
 export function relativeTime(at: number, now: number = Date.now()): string {
   const d = now - at;
-  if (d < MIN) return "now";
-  if (d < HOUR) return `${Math.floor(d / MIN)}m`;
-  if (d < DAY) return `${Math.floor(d / HOUR)}h`;
+  if (d < MIN) return t("format.now");
+  if (d < HOUR) return t("format.minutes", { count: Math.floor(d / MIN) });
+  if (d < DAY) return t("format.hours", { count: Math.floor(d / HOUR) });
   const date = new Date(at);
   if (d < 7 * DAY) return date.toLocaleDateString(undefined, { weekday: "short" });
   const sameYear = date.getFullYear() === new Date(now).getFullYear();
@@ -31,8 +34,8 @@ export function dayKey(at: number): string {
 
 /** "Today", "Yesterday", or a date. */
 export function dayLabel(at: number, now: number = Date.now()): string {
-  if (dayKey(at) === dayKey(now)) return "Today";
-  if (dayKey(at) === dayKey(now - DAY)) return "Yesterday";
+  if (dayKey(at) === dayKey(now)) return t("format.today");
+  if (dayKey(at) === dayKey(now - DAY)) return t("format.yesterday");
   return new Date(at).toLocaleDateString(undefined, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
 }
 
@@ -57,15 +60,15 @@ export function hueOf(seed: string): number {
 
 export function fileSize(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 0) return "";
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ["KB", "MB", "GB"];
+  if (bytes < 1024) return t("format.size.B", { size: bytes });
+  const units = ["format.size.KB", "format.size.MB", "format.size.GB"] as const;
   let v = bytes / 1024;
   let i = 0;
   while (v >= 1024 && i < units.length - 1) {
     v /= 1024;
     i++;
   }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+  return t(units[i]!, { size: v < 10 ? v.toFixed(1) : Math.round(v) });
 }
 
 /** Only http(s) and mailto URLs ever reach an href or the browser. */
@@ -82,14 +85,8 @@ export function safeUrl(raw: unknown, allowMailto = true): string | null {
   return null;
 }
 
-export const STATUS_LABEL: Record<string, string> = {
-  initial: "New",
-  open: "Open",
-  progress: "In progress",
-  resolved: "Resolved",
-  spam: "Spam",
-  duplicate: "Duplicate",
-  archive: "Archived",
-  unresponded: "Unresponded",
-  waiting: "Waiting",
-};
+/** A conversation status as a chip shows it ("Resolved"); an unknown status as it came. */
+export function statusLabel(status: string): string {
+  const key = `status.${status}`;
+  return key in en ? t(key as MessageKey) : status;
+}

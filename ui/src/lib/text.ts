@@ -63,6 +63,9 @@ export function snippet(text: string, terms: string, width = 120): string {
 export function isTyping(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   if (target.isContentEditable || target.closest("[contenteditable]:not([contenteditable='false'])")) return true;
+  if (target instanceof HTMLInputElement) return !NOT_TEXT.has(target.type);
   const tag = target.tagName;
-  return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT";
+  return tag === "TEXTAREA" || tag === "SELECT";
 }
+/** Inputs that take no typing: keys pressed on them are shortcuts like anywhere else. */
+const NOT_TEXT = new Set(["button", "checkbox", "radio", "submit", "reset", "range", "color", "file", "image"]);

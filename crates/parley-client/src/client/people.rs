@@ -24,8 +24,15 @@ fn group_ref(conversation_id: &str) -> Result<GroupRef> {
         .ok_or_else(|| ClientError::Invalid("That is not a group.".into()))
 }
 
+/// A check's refusal, keeping the form field it names (shown beside that field).
 fn invalid(e: parley_core::AppError) -> ClientError {
-    ClientError::Invalid(e.message)
+    match e.field {
+        Some(field) => ClientError::InvalidField {
+            field,
+            message: e.message,
+        },
+        None => ClientError::Invalid(e.message),
+    }
 }
 
 impl<S: Store> Client<S> {
@@ -443,9 +450,16 @@ impl<S: Store> Client<S> {
             .map(str::trim)
             .filter(|a| !a.is_empty())
             .map(str::to_owned);
+        // The assignee must be a member (the platform's rule). Without one, only the customer
+        // is listed: an agent in the list would become the assignee and routing would never
+        // decide; the starting agent joins as the creator either way.
         let mut members = vec![customer.clone()];
-        members.push(assignee.clone().unwrap_or(me));
-        members.dedup();
+        match &assignee {
+            Some(a) if *a != customer => members.push(a.clone()),
+            Some(_) => {}
+            None if form.skip_routing => members.push(me),
+            None => {}
+        }
         let feed = self
             .rest()
             .create_conversation(&NewConversation {

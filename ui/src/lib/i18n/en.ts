@@ -6,6 +6,13 @@ import { messages } from "./en/messages";
 import { composer } from "./en/composer";
 import { contacts } from "./en/contacts";
 import { groups } from "./en/groups";
+import { shortcuts } from "./en/shortcuts";
+import { accounts } from "./en/accounts";
+import { attachments } from "./en/attachments";
+import { format } from "./en/format";
+import { conversation } from "./en/conversation";
+import { inbox } from "./en/inbox";
+import { shell } from "./en/shell";
 
 export const en = {
   ...common,
@@ -14,6 +21,13 @@ export const en = {
   ...composer,
   ...contacts,
   ...groups,
+  ...shortcuts,
+  ...accounts,
+  ...attachments,
+  ...format,
+  ...conversation,
+  ...inbox,
+  ...shell,
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;

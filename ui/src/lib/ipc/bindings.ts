@@ -38,6 +38,11 @@ export const commands = {
 	assign: (accountId: string, conversationId: string, assignee: string) => typedError<string, AppError>(__TAURI_INVOKE("assign", { accountId, conversationId, assignee })),
 	/**  Full-text search over cached messages, newest first. */
 	search: (accountId: string, terms: string, limit: number) => typedError<SearchHit[], AppError>(__TAURI_INVOKE("search", { accountId, terms, limit })),
+	/**
+	 *  Cached conversations of every kind by title, customer id, name or e-mail (the command
+	 *  palette); the newest when `terms` is empty.
+	 */
+	findConversations: (accountId: string, terms: string, limit: number) => typedError<Conversation[], AppError>(__TAURI_INVOKE("find_conversations", { accountId, terms, limit })),
 	setTyping: (accountId: string, conversationId: string, typing: boolean) => typedError<null, AppError>(__TAURI_INVOKE("set_typing", { accountId, conversationId, typing })),
 	closeConversation: (accountId: string, conversationId: string) => typedError<null, AppError>(__TAURI_INVOKE("close_conversation", { accountId, conversationId })),
 	/**

@@ -100,6 +100,8 @@ export interface Ipc {
   setStatus(accountId: string, conversationId: string, status: ConversationStatus): Promise<Result<null>>;
   assign(accountId: string, conversationId: string, assignee: string): Promise<Result<string>>;
   search(accountId: string, terms: string, limit: number): Promise<Result<SearchHit[]>>;
+  /** Cached conversations of every kind by title, customer id, name or e-mail; newest when empty. */
+  findConversations(accountId: string, terms: string, limit: number): Promise<Result<Conversation[]>>;
   setTyping(accountId: string, conversationId: string, typing: boolean): Promise<Result<null>>;
   closeConversation(accountId: string, conversationId: string): Promise<Result<null>>;
   /** Listen to the shell's coalesced change batches; resolves to an unlisten function. */

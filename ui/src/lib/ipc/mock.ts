@@ -586,6 +586,22 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
       hits.sort((a, b) => b.message.createdAt - a.message.createdAt);
       return ok(hits.slice(0, limit));
     },
+    findConversations: async (_accountId, terms, limit) => {
+      const f = record<Conversation[]>("findConversations", terms);
+      if (f) return f;
+      // As the stores do: every word in title, customer id, name or e-mail; title prefix first.
+      const words = terms.toLowerCase().split(/\s+/).filter(Boolean);
+      const whole = words.join(" ");
+      const hay = (c: Conversation) => {
+        const p = c.customerId ? state.people[c.customerId] : undefined;
+        return `${c.title} ${c.customerId ?? ""} ${p?.displayName ?? ""} ${p?.email ?? ""}`.toLowerCase();
+      };
+      const found = state.conversations
+        .filter((c) => words.every((w) => hay(c).includes(w)))
+        .map((c) => ({ c, first: c.title.toLowerCase().startsWith(whole) }))
+        .sort((a, b) => Number(b.first) - Number(a.first) || b.c.lastActivityAt - a.c.lastActivityAt || b.c.id.localeCompare(a.c.id));
+      return ok(found.slice(0, limit).map((x) => x.c));
+    },
     setTyping: async (_accountId, conversationId, typing) => {
       calls.setTyping.push({ conversationId, typing });
       return ok(null);

@@ -8,6 +8,7 @@ export const common = {
   "common.search": "Search",
   "common.loading": "Loading…",
   "common.retry": "Retry",
+  "common.dismiss": "Dismiss",
   "image.show": "Show image from {host}",
   "rich.send": "Send “{reply}”",
   "rich.suggestedReplies": "Suggested replies",

@@ -106,6 +106,9 @@ export const groups = {
   "groups.mutedForGood": "Muted until you unmute",
 
   // Leave and delete
+  "groups.members.removeTitle": "Remove {name} from “{group}”?",
+  "groups.members.removeText": "They stop receiving the group's messages. You can add them again.",
+  "groups.members.removeConfirm": "Remove",
   "groups.leave": "Leave",
   "groups.delete": "Delete",
   "groups.leaveTitle": "Leave “{name}”?",

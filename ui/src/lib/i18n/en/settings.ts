@@ -66,7 +66,6 @@ export const settings = {
   "settings.availability.hint": "Published to the platform for every signed-in account; routing skips agents who are away.",
   "settings.availability.notChanged": "Availability not changed: {message}",
 
-  "settings.shortcuts.pending": "Changing keyboard shortcuts arrives with the command palette.",
 
   "settings.appearance.lead": "How Parley looks on this computer.",
   "settings.theme.title": "Theme",
@@ -76,6 +75,8 @@ export const settings = {
   "settings.theme.light.hint": "Always light",
   "settings.theme.dark": "Dark",
   "settings.theme.dark.hint": "Always dark",
+  "settings.theme.toggleTitle": "Theme: {theme} (click to change)",
+  "settings.theme.toggleLabel": "Theme: {theme}. Change theme",
   "settings.language.title": "Language",
   "settings.language.label": "Language",
   "settings.language.hint": "More languages will follow.",

@@ -1,0 +1,33 @@
+// Signing in, and the account switcher on the rail.
+export const accounts = {
+  "accounts.about": "About Parley",
+  "accounts.tagline": "The agent inbox for Kommunicate and Applozic.",
+  "accounts.pitch.offline": "Your inbox is cached on this computer and opens instantly, even offline.",
+  "accounts.pitch.queue": "Replies written offline are sent once, when the connection returns.",
+  "accounts.pitch.keyring": "Your password and tokens stay in the system keyring.",
+  "accounts.version": "Version {version}",
+
+  "accounts.signIn": "Sign in",
+  "accounts.signingIn": "Signing in…",
+  "accounts.signingInStatus": "Connecting to the server and loading your inbox…",
+  "accounts.server": "Server",
+  "accounts.serverAddress": "Server address",
+  "accounts.broker": "Real-time broker",
+  "accounts.optional": "(optional)",
+  "accounts.signInAs": "Sign in as",
+  "accounts.role.agent": "Agent",
+  "accounts.role.appUser": "App user",
+  "accounts.appKey": "Application key",
+  "accounts.emailOrUserId": "E-mail or user id",
+  "accounts.userId": "User id",
+  "accounts.password": "Password",
+  "accounts.passwordIfAny": "(if your app uses one)",
+  "accounts.back": "Back to inbox",
+
+  "accounts.switcher": "Accounts",
+  "accounts.switcherLabel": "Accounts: {name}",
+  "accounts.switcherTitle": "{name} — {server}",
+  "accounts.signOut": "Sign out",
+  "accounts.signOutOf": "Sign out {name}",
+  "accounts.add": "+ Add account",
+} as const;
