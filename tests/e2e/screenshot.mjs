@@ -1,7 +1,7 @@
 // The README's picture: sign in to the demo sandbox, open a conversation, and save what the
 // window shows (PNG) to SCREENSHOT_OUT. Run by `cargo xtask run --screenshot FILE`;
 // PARLEY_SHOT_SCREEN=settings pictures the settings screen instead; =composer the rich composer;
-// =palette the command palette;
+// =palette the command palette; =shortcuts the shortcut settings;
 // =contact the conversation with the contact panel open; =groups the group screen.
 import { writeFileSync } from "node:fs";
 import { Session, sleep } from "./webdriver.mjs";
@@ -39,6 +39,12 @@ try {
     await typeInto("#rich-cards-0-buttons-0-label", "Upgrade");
     await typeInto("#rich-cards-0-buttons-0-url", "https://example.com/upgrade");
     await s.waitText("#rich-preview", (t) => t.includes("Growth") && t.includes("Upgrade"));
+  }
+  // PARLEY_SHOT_SCREEN=shortcuts: Settings → Shortcuts.
+  if (process.env.PARLEY_SHOT_SCREEN === "shortcuts") {
+    await (await s.find("#settings-button")).click();
+    await (await s.find("#settings-tab-shortcuts")).click();
+    await s.find("#shortcuts-table");
   }
   // PARLEY_SHOT_SCREEN=palette: the command palette (Ctrl+K) with a few letters typed.
   if (process.env.PARLEY_SHOT_SCREEN === "palette") {
