@@ -133,6 +133,7 @@ pub fn presets() -> Vec<PresetInfo> {
 #[tauri::command]
 #[specta::specta]
 pub fn app_info(launch: State<'_, Launch>) -> AppInfo {
+    launch.mark("the page's first call (app_info)");
     AppInfo {
         name: "Parley".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -216,7 +217,12 @@ pub async fn sign_in(
 
 #[tauri::command]
 #[specta::specta]
-pub async fn accounts(shell: State<'_, Shell>) -> Result<Vec<AccountSummary>, AppError> {
+pub async fn accounts(
+    shell: State<'_, Shell>,
+    launch: State<'_, Launch>,
+) -> Result<Vec<AccountSummary>, AppError> {
+    launch.mark("accounts asked");
+    shell.wait_resumed(std::time::Duration::from_secs(10)).await;
     let clients = shell.clients.read().await;
     let mut v: Vec<AccountSummary> = clients.values().map(summary).collect();
     v.sort_by(|a, b| a.id.cmp(&b.id));
@@ -257,12 +263,14 @@ pub struct InboxPage {
 #[specta::specta]
 pub async fn inbox(
     shell: State<'_, Shell>,
+    launch: State<'_, Launch>,
     account_id: String,
     view: InboxView,
     sort: InboxSort,
     offset: u32,
     limit: u32,
 ) -> Result<InboxPage, AppError> {
+    launch.mark("first inbox page asked");
     let c = shell.client(&account_id).await?;
     let rows = c
         .inbox(InboxQuery {

@@ -95,6 +95,8 @@ pub const BINDINGS_PATH: &str = "../ui/src/lib/ipc/bindings.ts";
 #[derive(Debug, Clone)]
 pub struct Launch {
     pub started: Instant,
+    /// Start-up milestones already logged (each once: the first IPC call, the first inbox…).
+    marked: std::sync::Arc<std::sync::Mutex<Vec<&'static str>>>,
     /// `PARLEY_THEME=light|dark` forces a theme (screenshots in both themes).
     pub theme: Option<commands::ThemeChoice>,
     /// `PARLEY_READY_FILE=path`: written once the first screen is painted.
@@ -110,8 +112,24 @@ impl Launch {
         };
         Self {
             started,
+            marked: std::sync::Arc::default(),
             theme,
             ready_file: std::env::var_os("PARLEY_READY_FILE").map(Into::into),
+        }
+    }
+}
+
+impl Launch {
+    /// Log "startup: {what} at N ms" the first time `what` happens (where launch time goes).
+    pub fn mark(&self, what: &'static str) {
+        if let Ok(mut m) = self.marked.lock() {
+            if !m.contains(&what) {
+                m.push(what);
+                log::info!(
+                    "startup: {what} at {} ms",
+                    self.started.elapsed().as_millis()
+                );
+            }
         }
     }
 }
@@ -159,6 +177,9 @@ pub fn run() {
         .invoke_handler(specta.invoke_handler())
         .on_window_event(window_state::on_window_event)
         .setup(move |app| {
+            let started = launch.started;
+            let at = move || started.elapsed().as_millis();
+            log::info!("startup: setup begins at {} ms", at());
             specta.mount_events(app);
             app.manage(window_state::StateSaver::start(app.handle()));
             if let (Some(theme), Some(w)) = (launch.theme, app.get_webview_window("main")) {
@@ -178,7 +199,9 @@ pub fn run() {
             let handle = app.handle().clone();
             let shell = tauri::async_runtime::block_on(shell::Shell::open(&handle))
                 .map_err(|e| e.message)?;
+            log::info!("startup: cache and settings open at {} ms", at());
             let tray = tray::Tray::build(&handle, shell.current_settings().availability);
+            log::info!("startup: tray built at {} ms", at());
             if let Ok(mut t) = shell.tray.lock() {
                 *t = Some(tray);
             }
@@ -186,6 +209,7 @@ pub fn run() {
             tauri::async_runtime::spawn(async move {
                 let shell = handle.state::<shell::Shell>();
                 shell.resume_accounts(&handle).await;
+                log::info!("startup: accounts resumed at {} ms", at());
             });
             Ok(())
         })

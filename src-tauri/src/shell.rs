@@ -36,6 +36,8 @@ pub struct Shell {
     /// Unread messages per account, for the title and the tray.
     unread: StdMutex<HashMap<String, i64>>,
     pub tray: StdMutex<Option<Tray>>,
+    /// True once the accounts of the last session are resumed (or could not be).
+    resumed: tokio::sync::watch::Sender<bool>,
 }
 
 /// What the UI receives, coalesced: everything that changed since the last frame.
@@ -129,6 +131,7 @@ impl Shell {
             settings_file,
             unread: StdMutex::new(HashMap::new()),
             tray: StdMutex::new(None),
+            resumed: tokio::sync::watch::channel(false).0,
         })
     }
 
@@ -194,7 +197,28 @@ impl Shell {
     }
 
     /// Restart the services of every account whose secrets are still in the keyring.
+    /// Wait (at most `limit`) until the accounts of the last session are resumed, so the
+    /// account list the UI reads at start is complete: a signed-in agent whose keyring answers
+    /// after the page loads must not see the sign-in screen.
+    pub async fn wait_resumed(&self, limit: std::time::Duration) {
+        let mut rx = self.resumed.subscribe();
+        if tokio::time::timeout(limit, rx.wait_for(|done| *done))
+            .await
+            .is_err()
+        {
+            log::warn!(
+                "accounts still resuming after {} ms; listing what is ready",
+                limit.as_millis()
+            );
+        }
+    }
+
     pub async fn resume_accounts(&self, app: &AppHandle) {
+        self.resume_accounts_inner(app).await;
+        self.resumed.send_replace(true);
+    }
+
+    async fn resume_accounts_inner(&self, app: &AppHandle) {
         let accounts = match self.store.accounts().await {
             Ok(a) => a,
             Err(e) => {

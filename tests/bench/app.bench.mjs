@@ -7,7 +7,7 @@
 // - message_to_notify_ms: a customer sends a message through the sandbox (REST) until the
 //   app's D-Bus Notify call for it is seen on the bus.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Session, sleep } from "../e2e/webdriver.mjs";
@@ -40,17 +40,26 @@ const report = (name, unit, samples) =>
 /** Start the app (or `bin`) directly, not through WebDriver; resolves when it has painted. */
 async function launch(bin = process.env.PARLEY_APP) {
   const ready = join(scratch, `ready-${Date.now()}`);
+  const logFile = `${ready}.log`;
+  const log = openSync(logFile, "w");
   const started = performance.now();
   const child = spawn(bin, [], {
     env: { ...process.env, PARLEY_READY_FILE: ready },
-    stdio: "ignore",
+    stdio: ["ignore", log, log],
   });
+  closeSync(log);
   await eventually("the app's first paint", () => existsSync(ready) && readFileSync(ready, "utf8").length > 0, {
     timeout: 60_000,
     every: 2,
   });
   const wall = performance.now() - started;
   rmSync(ready, { force: true });
+  // Where the time went, as the app logs it ("startup: … at N ms"), on stderr.
+  const phases = readFileSync(logFile, "utf8")
+    .split("\n")
+    .map((l) => l.match(/"msg":"(startup: [^"]*|first screen painted [^"]*)"/)?.[1])
+    .filter(Boolean);
+  if (phases.length) console.error(`launch ${Math.round(wall)} ms: ${phases.join("; ")}`);
   const stop = () =>
     new Promise((resolve) => {
       if (child.exitCode !== null) return resolve();

@@ -28,6 +28,8 @@ describe("app start and sign-in", () => {
     await settle(4);
     expect(ipc.calls.uiReady).toBe(1);
     expect(document.querySelector("#signin-title")).toBeNull();
+    // The first page was asked for once, before the inbox mounted, and the inbox used it.
+    expect(ipc.calls.inbox).toEqual([{ view: "assigned_to_me", sort: "newest", offset: 0, limit: 100 }]);
   });
 
   it("adds another account through the sign-in screen and can go back", async () => {

@@ -34,7 +34,11 @@ if (typeof HTMLDialogElement !== "undefined" && !HTMLDialogElement.prototype.sho
   });
 }
 
-import { afterEach } from "vitest";
+import { afterEach, beforeAll } from "vitest";
+import { loadAllScreens } from "./lib/lazy.svelte";
+
+// The app loads some screens lazily (lib/lazy.svelte.ts); tests render them at once.
+beforeAll(() => loadAllScreens());
 import { cleanup } from "@testing-library/svelte";
 
 // Unmount what each test rendered (auto-cleanup needs vitest globals, which we do not use).
