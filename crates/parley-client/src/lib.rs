@@ -2,6 +2,7 @@
 //! the desktop app and `parley-cli` are two hosts of the same core.
 
 pub mod api;
+pub mod api_dixa;
 pub mod api_files;
 pub mod api_groups;
 pub mod api_kommunicate;

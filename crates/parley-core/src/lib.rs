@@ -2,6 +2,7 @@
 //! tests). Nothing here performs I/O or knows about Tauri, GTK or WebKit, so it builds and tests
 //! anywhere in seconds.
 
+pub mod dixa;
 pub mod error;
 pub mod files;
 pub mod memory_store;

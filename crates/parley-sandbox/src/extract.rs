@@ -46,6 +46,11 @@ impl Params {
             .ok_or_else(|| ApiError::bad_request(format!("{name} is required")))
     }
 
+    /// How many times `name` appears (empty values included).
+    pub fn count(&self, name: &str) -> usize {
+        self.0.iter().filter(|(k, _)| k == name).count()
+    }
+
     pub fn all(&self, name: &str) -> Vec<&str> {
         self.0
             .iter()

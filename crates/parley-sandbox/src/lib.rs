@@ -16,6 +16,7 @@
 pub mod auth;
 pub mod clock;
 pub mod db;
+pub mod dixa;
 pub mod error;
 pub mod extract;
 pub mod jwt;
@@ -75,6 +76,9 @@ pub struct SandboxConfig {
     pub token_valid_minutes: i64,
     pub max_body_bytes: usize,
     pub max_upload_bytes: usize,
+    /// Dixa API rate limit per token: requests per second (0: none) and burst.
+    pub dixa_rate_per_second: f64,
+    pub dixa_burst: u32,
 }
 
 impl SandboxConfig {
@@ -92,6 +96,8 @@ impl SandboxConfig {
             token_valid_minutes: 30 * 24 * 60,
             max_body_bytes: 1024 * 1024,
             max_upload_bytes: 10 * 1024 * 1024,
+            dixa_rate_per_second: 10.0,
+            dixa_burst: 4,
         }
     }
 }
@@ -115,6 +121,8 @@ pub struct ReadyInfo {
     pub agents: Vec<Credentials>,
     pub customers: Vec<Credentials>,
     pub bot: Credentials,
+    /// The Dixa API token (`Authorization: <token>` or `Bearer <token>` on `/v1/...`).
+    pub dixa_token: String,
 }
 
 /// A running sandbox.
@@ -214,6 +222,8 @@ impl Sandbox {
                 max_body_bytes: config.max_body_bytes,
                 max_upload_bytes: config.max_upload_bytes,
                 token_valid_minutes: config.token_valid_minutes,
+                dixa_rate_per_second: config.dixa_rate_per_second,
+                dixa_burst: config.dixa_burst,
             },
             http_url.clone(),
             mqtt_url.clone(),
@@ -261,6 +271,7 @@ impl Sandbox {
             agents: accounts.agents,
             customers: accounts.customers,
             bot: accounts.bot,
+            dixa_token: accounts.dixa_token,
         };
         tracing::info!(
             elapsed_ms = started.elapsed().as_millis() as u64,
@@ -304,6 +315,16 @@ impl Sandbox {
 
     pub fn api_key(&self) -> &str {
         &self.ready.api_key
+    }
+
+    /// The Dixa API token.
+    pub fn dixa_token(&self) -> &str {
+        &self.ready.dixa_token
+    }
+
+    /// Creates another Dixa API token (it has a rate limit of its own).
+    pub async fn issue_dixa_token(&self) -> anyhow::Result<String> {
+        seed::dixa::insert_token(&self.state.db, &seed::dixa::random_token()).await
     }
 
     /// Mints a JWT for `user_id` with the given claims (tests use it for expired tokens).

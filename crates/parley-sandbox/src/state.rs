@@ -6,6 +6,7 @@ use sqlx::SqlitePool;
 use tokio::sync::{Mutex, MutexGuard};
 
 use crate::clock::Clock;
+use crate::dixa::RateLimiter;
 use crate::jwt::{Claims, JwtKeys};
 use crate::mqtt::Bus;
 
@@ -23,6 +24,9 @@ pub struct Limits {
     pub max_body_bytes: usize,
     pub max_upload_bytes: usize,
     pub token_valid_minutes: i64,
+    /// Dixa API: requests per second and burst per token (0: no limit).
+    pub dixa_rate_per_second: f64,
+    pub dixa_burst: u32,
 }
 
 #[derive(Debug)]
@@ -35,6 +39,8 @@ pub struct AppState {
     pub limits: Limits,
     pub http_url: String,
     pub mqtt_url: String,
+    /// The Dixa API's per-token rate limit.
+    pub dixa_limiter: RateLimiter,
     write_lock: Mutex<()>,
 }
 
@@ -67,6 +73,7 @@ impl AppState {
             limits,
             http_url,
             mqtt_url,
+            dixa_limiter: RateLimiter::new(limits.dixa_rate_per_second, limits.dixa_burst),
             write_lock: Mutex::new(()),
         }
     }

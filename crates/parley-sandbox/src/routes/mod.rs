@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod contacts;
+pub mod dixa;
 pub mod files;
 pub mod groups;
 pub mod kommunicate;
@@ -163,6 +164,8 @@ pub fn router(state: SharedState) -> Router {
         .merge(uploads)
         .route("/v2/tab/initialize.page", post(register::initialize_page))
         .route("/users/list", get(users::kommunicate_list))
+        // Dixa's platform API
+        .nest("/v1", dixa::router())
         .route("/health", get(|| async { "ok" }))
         .fallback(|| async { ApiError::not_found_route() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })

@@ -1,6 +1,7 @@
 //! Seed data: the accounts every sandbox has, `--seed demo` and `--seed scale`.
 
 mod demo;
+pub mod dixa;
 mod scale;
 pub mod text;
 
@@ -28,6 +29,7 @@ pub struct Accounts {
     pub agents: Vec<Credentials>,
     pub customers: Vec<Credentials>,
     pub bot: Credentials,
+    pub dixa_token: String,
 }
 
 /// A user row to insert in bulk.
@@ -146,13 +148,16 @@ pub async fn run(state: &AppState, seed: &SeedConfig) -> anyhow::Result<Accounts
             .fetch_one(&state.db)
             .await?;
         state.clock.advance_past(max.unwrap_or(0));
+        let dixa_token = dixa::ensure(&state.db, seed, crate::clock::wall_ms()).await?;
         return Ok(Accounts {
             agents: agent_credentials(),
             customers: demo::customer_credentials(),
             bot,
+            dixa_token,
         });
     }
     let now = crate::clock::wall_ms();
+    let dixa_token = dixa::ensure(&state.db, seed, now).await?;
     match seed {
         SeedConfig::None => {
             let mut conn = state.db.acquire().await?;
@@ -162,6 +167,7 @@ pub async fn run(state: &AppState, seed: &SeedConfig) -> anyhow::Result<Accounts
                 agents: Vec::new(),
                 customers: Vec::new(),
                 bot,
+                dixa_token,
             })
         }
         SeedConfig::Demo => {
@@ -171,6 +177,7 @@ pub async fn run(state: &AppState, seed: &SeedConfig) -> anyhow::Result<Accounts
                 agents: agent_credentials(),
                 customers: demo::customer_credentials(),
                 bot,
+                dixa_token,
             })
         }
         SeedConfig::Scale {
@@ -183,6 +190,7 @@ pub async fn run(state: &AppState, seed: &SeedConfig) -> anyhow::Result<Accounts
                 agents: agent_credentials(),
                 customers: Vec::new(),
                 bot,
+                dixa_token,
             })
         }
     }
