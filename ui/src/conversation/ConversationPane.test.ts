@@ -304,7 +304,7 @@ describe("timeline", () => {
     expect(keys()).toEqual(["o3", "o4"]);
     await fireEvent.scroll(timeline());
     await vi.waitFor(() => expect(keys()).toEqual(["o0", "o1", "o2", "o3", "o4"]));
-    expect(ipc.calls.olderMessages[0]).toEqual({ conversationId: "g:1", beforeAt: base + 3000, beforeKey: "o3", limit: 50 });
+    expect(ipc.calls.olderMessages[0]).toEqual({ conversationId: "g:1", beforeAt: base + 3000, beforeKey: "o3", limit: 200 });
     await screen.findByText("Start of conversation");
   });
 
