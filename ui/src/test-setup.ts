@@ -38,7 +38,8 @@ import { afterEach, beforeAll } from "vitest";
 import { loadAllScreens } from "./lib/lazy.svelte";
 
 // The app loads some screens lazily (lib/lazy.svelte.ts); tests render them at once.
-beforeAll(() => loadAllScreens());
+// (Generous time: the first import transforms every screen, slow on a busy machine.)
+beforeAll(() => loadAllScreens(), 120_000);
 import { cleanup } from "@testing-library/svelte";
 
 // Unmount what each test rendered (auto-cleanup needs vitest globals, which we do not use).

@@ -7,6 +7,28 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 
+/**
+ * One Intl formatter per set of options, made once: `toLocale…String(undefined, options)`
+ * builds a new formatter on every call, which costs a frame when a scrolled timeline or inbox
+ * formats a few hundred dates.
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(options: Intl.DateTimeFormatOptions | undefined): Intl.DateTimeFormat {
+  const key = JSON.stringify(options ?? {});
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(undefined, options);
+    formatters.set(key, f);
+  }
+  return f;
+}
+const WEEKDAY: Intl.DateTimeFormatOptions = { weekday: "short" };
+const DAY_MONTH: Intl.DateTimeFormatOptions = { day: "numeric", month: "short" };
+const DAY_MONTH_YEAR: Intl.DateTimeFormatOptions = { day: "numeric", month: "short", year: "numeric" };
+const CLOCK: Intl.DateTimeFormatOptions = { hour: "2-digit", minute: "2-digit" };
+const FULL: Intl.DateTimeFormatOptions = { year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric" };
+const LONG_DAY: Intl.DateTimeFormatOptions = { weekday: "long", day: "numeric", month: "long", year: "numeric" };
+
 /** "now", "5m", "3h", "Tue", "12 Mar", "12 Mar 2023": compact, for inbox rows. */
 export function relativeTime(at: number, now: number = Date.now()): string {
   const d = now - at;
@@ -14,17 +36,18 @@ export function relativeTime(at: number, now: number = Date.now()): string {
   if (d < HOUR) return t("format.minutes", { count: Math.floor(d / MIN) });
   if (d < DAY) return t("format.hours", { count: Math.floor(d / HOUR) });
   const date = new Date(at);
-  if (d < 7 * DAY) return date.toLocaleDateString(undefined, { weekday: "short" });
+  if (d < 7 * DAY) return formatter(WEEKDAY).format(date);
   const sameYear = date.getFullYear() === new Date(now).getFullYear();
-  return date.toLocaleDateString(undefined, sameYear ? { day: "numeric", month: "short" } : { day: "numeric", month: "short", year: "numeric" });
+  return formatter(sameYear ? DAY_MONTH : DAY_MONTH_YEAR).format(date);
 }
 
 export function clockTime(at: number): string {
-  return new Date(at).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+  return formatter(CLOCK).format(at);
 }
 
+/** Date and time with seconds, as `toLocaleString()` writes them. */
 export function fullTime(at: number): string {
-  return new Date(at).toLocaleString();
+  return formatter(FULL).format(at);
 }
 
 export function dayKey(at: number): string {
@@ -36,7 +59,7 @@ export function dayKey(at: number): string {
 export function dayLabel(at: number, now: number = Date.now()): string {
   if (dayKey(at) === dayKey(now)) return t("format.today");
   if (dayKey(at) === dayKey(now - DAY)) return t("format.yesterday");
-  return new Date(at).toLocaleDateString(undefined, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
+  return formatter(LONG_DAY).format(at);
 }
 
 export function initials(name: string): string {
