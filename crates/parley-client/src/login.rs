@@ -96,6 +96,7 @@ pub async fn sign_in(
         endpoints,
         is_agent,
         added_at: now_ms(),
+        platform: parley_core::server::Platform::Kommunicate,
     };
     let session = Arc::new(Session::new(
         account_id,

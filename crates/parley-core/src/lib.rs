@@ -21,7 +21,7 @@ pub mod wire;
 pub use error::{AppError, ErrorCode};
 pub use memory_store::MemoryStore;
 pub use secret::Secret;
-pub use server::{Endpoints, ServerChoice, ServerPreset};
+pub use server::{Endpoints, Platform, ServerChoice, ServerPreset};
 pub use signin::{SignInForm, SignInPlan, SignInRole, ValidSignIn};
 pub use store::{Account, Applied, Change, Store, StoreError};
 

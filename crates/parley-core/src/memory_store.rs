@@ -482,6 +482,44 @@ impl Store for MemoryStore {
             .collect())
     }
 
+    async fn inbox_across(
+        &self,
+        accounts: &[String],
+        q: InboxQuery,
+    ) -> StoreResult<Vec<(String, Conversation)>> {
+        let mes: Vec<(String, String)> = {
+            let known = self.accounts.lock().map_err(poisoned)?;
+            accounts
+                .iter()
+                .filter_map(|a| known.get(a).map(|acc| (a.clone(), acc.user_id.clone())))
+                .collect()
+        };
+        let data = self.data.lock().map_err(poisoned)?;
+        let mut rows: Vec<(&str, &Conversation)> = Vec::new();
+        for (account, me) in &mes {
+            if let Some(d) = data.get(account) {
+                rows.extend(
+                    d.conversations
+                        .values()
+                        .filter(|c| c.in_view(q.view, me))
+                        .map(|c| (account.as_str(), c)),
+                );
+            }
+        }
+        rows.sort_by(|(aa, a), (ba, b)| {
+            sort_key(a, q.sort)
+                .cmp(&sort_key(b, q.sort))
+                .then_with(|| b.id.cmp(&a.id))
+                .then_with(|| ba.cmp(aa))
+        });
+        Ok(rows
+            .into_iter()
+            .skip(q.offset as usize)
+            .take(q.limit as usize)
+            .map(|(a, c)| (a.to_owned(), c.clone()))
+            .collect())
+    }
+
     async fn counts(&self, account: &str) -> StoreResult<ViewCounts> {
         let me = self
             .accounts

@@ -79,6 +79,39 @@ impl ServerPreset {
     }
 }
 
+/// Which platform an account lives on. Everything platform-specific (sign-in, REST, real-time,
+/// wire types) sits behind the client's provider for it; the inbox, timeline, send queue,
+/// search and notifications do not look at this except to show a badge.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type,
+)]
+#[serde(rename_all = "camelCase")]
+pub enum Platform {
+    /// Kommunicate / Applozic: REST + MQTT (the reference implementation).
+    #[default]
+    Kommunicate,
+    /// WapiKit, a WhatsApp Business team inbox: REST + server-sent events.
+    #[serde(rename = "wapikit")]
+    WapiKit,
+}
+
+impl Platform {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Kommunicate => "kommunicate",
+            Self::WapiKit => "wapikit",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "kommunicate" => Some(Self::Kommunicate),
+            "wapikit" => Some(Self::WapiKit),
+            _ => None,
+        }
+    }
+}
+
 /// The server a person picked on the sign-in screen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{
     Contact, Conversation, ConversationStatus, DeliveryState, InboxSort, InboxView, Message, Millis,
 };
-use crate::server::Endpoints;
+use crate::server::{Endpoints, Platform};
 
 /// An account signed in on this computer. Secrets are not here: they live in the keyring.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
@@ -26,6 +26,9 @@ pub struct Account {
     pub endpoints: Endpoints,
     pub is_agent: bool,
     pub added_at: Millis,
+    /// Kommunicate unless said otherwise (accounts saved before there was a choice).
+    #[serde(default)]
+    pub platform: Platform,
 }
 
 impl Account {
@@ -291,6 +294,14 @@ pub trait Store: Send + Sync + 'static {
         query: InboxQuery,
     ) -> impl Future<Output = StoreResult<Vec<Conversation>>> + Send;
     fn counts(&self, account: &str) -> impl Future<Output = StoreResult<ViewCounts>> + Send;
+    /// The unified inbox: one view over several accounts (each with its own "me"), in the
+    /// query's order (ties: conversation id, then account, both descending), each row with its
+    /// account id. Accounts the cache does not know add nothing.
+    fn inbox_across(
+        &self,
+        accounts: &[String],
+        query: InboxQuery,
+    ) -> impl Future<Output = StoreResult<Vec<(String, Conversation)>>> + Send;
 
     /// The newest `limit` messages of a conversation created before `before` (all when
     /// `None`), oldest first.

@@ -44,6 +44,8 @@ where
     customer_history_lists_their_support_conversations(make().await).await;
     find_conversations_by_title_customer_name_and_email(make().await).await;
     canned_responses_save_edit_delete_per_account(make().await).await;
+    unified_inbox_merges_accounts_each_with_its_own_me(make().await).await;
+    accounts_keep_their_platform(make().await).await;
     clear_cache_keeps_what_the_agent_wrote(make().await).await;
 }
 
@@ -62,6 +64,7 @@ pub fn account(id: &str, user: &str) -> Account {
         },
         is_agent: true,
         added_at: 1,
+        platform: crate::server::Platform::Kommunicate,
     }
 }
 
@@ -1173,6 +1176,120 @@ async fn find_conversations_by_title_customer_name_and_email<S: Store>(s: S) {
         .is_empty());
     // SQL-looking input is only text.
     assert!(find("%' OR 1=1 --", 10).await.is_empty());
+}
+
+async fn unified_inbox_merges_accounts_each_with_its_own_me<S: Store>(s: S) {
+    use ConversationStatus::*;
+    const WA: &str = "wapikit:org1:member1";
+    setup(&s).await;
+    let mut wa = account(WA, "member1");
+    wa.platform = crate::server::Platform::WapiKit;
+    s.save_account(&wa).await.expect("save second account");
+    s.save_account(&account("app:third@x", "third@x"))
+        .await
+        .expect("save third account");
+    s.apply(
+        ACCOUNT,
+        vec![
+            Change::UpsertConversation(conversation(1, Open, Some(ME), 100)),
+            Change::UpsertConversation(conversation(2, Open, Some("member1"), 300)),
+            Change::UpsertConversation(conversation(3, Resolved, Some(ME), 500)),
+        ],
+    )
+    .await
+    .expect("apply first");
+    s.apply(
+        WA,
+        vec![
+            Change::UpsertConversation(conversation(1, Open, Some("member1"), 200)),
+            Change::UpsertConversation(conversation(7, Open, None, 400)),
+        ],
+    )
+    .await
+    .expect("apply second");
+    s.apply(
+        "app:third@x",
+        vec![Change::UpsertConversation(conversation(9, Open, None, 900))],
+    )
+    .await
+    .expect("apply third");
+    let both = [ACCOUNT.to_owned(), WA.to_owned()];
+    let rows = |v: Vec<(String, Conversation)>| -> Vec<(String, String)> {
+        v.into_iter().map(|(a, c)| (a, c.id)).collect()
+    };
+    let pair = |a: &str, id: &str| (a.to_owned(), id.to_owned());
+    // Newest first over both accounts; the third account is not asked for.
+    assert_eq!(
+        rows(s.inbox_across(&both, q(InboxView::All)).await.expect("all")),
+        [
+            pair(WA, "g:7"),
+            pair(ACCOUNT, "g:2"),
+            pair(WA, "g:1"),
+            pair(ACCOUNT, "g:1")
+        ],
+        "unified All view"
+    );
+    // "Mine" means me in each account: agent@x in the first, member1 in the second (g:2 of
+    // the first account is assigned to a user named member1 there, not to me).
+    assert_eq!(
+        rows(
+            s.inbox_across(&both, q(InboxView::AssignedToMe))
+                .await
+                .expect("mine")
+        ),
+        [pair(WA, "g:1"), pair(ACCOUNT, "g:1")],
+        "unified Mine view"
+    );
+    let mut page = q(InboxView::All);
+    page.offset = 1;
+    page.limit = 2;
+    assert_eq!(
+        rows(s.inbox_across(&both, page).await.expect("page")),
+        [pair(ACCOUNT, "g:2"), pair(WA, "g:1")],
+        "a page of the unified view"
+    );
+    let mut oldest = q(InboxView::All);
+    oldest.sort = InboxSort::Oldest;
+    assert_eq!(
+        rows(s.inbox_across(&both, oldest).await.expect("oldest"))
+            .first()
+            .cloned(),
+        Some(pair(ACCOUNT, "g:1")),
+        "oldest first"
+    );
+    assert!(
+        s.inbox_across(&[], q(InboxView::All))
+            .await
+            .expect("none")
+            .is_empty(),
+        "no accounts, no rows"
+    );
+    assert_eq!(
+        rows(
+            s.inbox_across(&["nobody".to_owned()], q(InboxView::All))
+                .await
+                .expect("unknown")
+        ),
+        Vec::<(String, String)>::new(),
+        "an unknown account adds nothing"
+    );
+}
+
+async fn accounts_keep_their_platform<S: Store>(s: S) {
+    setup(&s).await;
+    let mut wa = account("wapikit:org1:member1", "member1");
+    wa.platform = crate::server::Platform::WapiKit;
+    s.save_account(&wa).await.expect("save");
+    let accounts = s.accounts().await.expect("accounts");
+    let platform_of = |id: &str| accounts.iter().find(|a| a.id == id).map(|a| a.platform);
+    assert_eq!(
+        platform_of(ACCOUNT),
+        Some(crate::server::Platform::Kommunicate)
+    );
+    assert_eq!(
+        platform_of("wapikit:org1:member1"),
+        Some(crate::server::Platform::WapiKit)
+    );
 }
 
 async fn canned_responses_save_edit_delete_per_account<S: Store>(s: S) {

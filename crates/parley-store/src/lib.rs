@@ -16,6 +16,7 @@ use parley_core::store::{
     search_tokens, Account, Applied, CannedResponse, Change, InboxQuery, OutboxItem, SearchHit,
     Store, StoreError, StoreResult, ViewCounts,
 };
+use parley_core::Platform;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
@@ -1218,10 +1219,10 @@ impl Store for SqliteStore {
         let _w = self.writer.lock().await;
         sqlx::query(
             "INSERT INTO accounts (id, app_key, user_id, display_name, user_key, endpoints,
-                is_agent, added_at) VALUES (?,?,?,?,?,?,?,?)
+                is_agent, added_at, platform) VALUES (?,?,?,?,?,?,?,?,?)
              ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name,
                 user_key = excluded.user_key, endpoints = excluded.endpoints,
-                is_agent = excluded.is_agent",
+                is_agent = excluded.is_agent, platform = excluded.platform",
         )
         .bind(&a.id)
         .bind(&a.app_key)
@@ -1231,6 +1232,7 @@ impl Store for SqliteStore {
         .bind(json(&a.endpoints))
         .bind(a.is_agent)
         .bind(a.added_at)
+        .bind(a.platform.as_str())
         .execute(&self.pool)
         .await
         .map_err(map_err)?;
@@ -1240,7 +1242,8 @@ impl Store for SqliteStore {
 
     async fn accounts(&self) -> StoreResult<Vec<Account>> {
         let rows = sqlx::query(
-            "SELECT id, app_key, user_id, display_name, user_key, endpoints, is_agent, added_at
+            "SELECT id, app_key, user_id, display_name, user_key, endpoints, is_agent, added_at,
+                platform
              FROM accounts ORDER BY added_at, id",
         )
         .fetch_all(&self.pool)
@@ -1259,6 +1262,11 @@ impl Store for SqliteStore {
                         .map_err(|e| StoreError::Corrupt(format!("account endpoints: {e}")))?,
                     is_agent: r.get::<i64, _>("is_agent") != 0,
                     added_at: r.get("added_at"),
+                    platform: {
+                        let p: String = r.get("platform");
+                        Platform::parse(&p)
+                            .ok_or_else(|| StoreError::Corrupt(format!("account platform {p:?}")))?
+                    },
                 })
             })
             .collect()
@@ -1364,6 +1372,38 @@ impl Store for SqliteStore {
             .await
             .map_err(map_err)?;
         Ok(rows.iter().map(row_conv).collect())
+    }
+
+    async fn inbox_across(
+        &self,
+        accounts: &[String],
+        q: InboxQuery,
+    ) -> StoreResult<Vec<(String, Conversation)>> {
+        if accounts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; accounts.len()].join(",");
+        let sql = format!(
+            "SELECT account, {CONV_COLS} FROM conversations
+             WHERE account IN ({marks}) AND {} = 1
+             ORDER BY {}, account DESC LIMIT ? OFFSET ?",
+            view_column(q.view),
+            order_by(q.sort)
+        );
+        let mut query = sqlx::query(&sql);
+        for a in accounts {
+            query = query.bind(a);
+        }
+        let rows = query
+            .bind(i64::from(q.limit))
+            .bind(i64::from(q.offset))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get::<String, _>("account"), row_conv(r)))
+            .collect())
     }
 
     async fn counts(&self, account: &str) -> StoreResult<ViewCounts> {
