@@ -669,7 +669,7 @@ pub async fn preview_blob(
     blob_key: &str,
 ) -> Result<String, AppError> {
     use base64::Engine;
-    let path = shell.attachments.fetch(c.rest(), blob_key).await?;
+    let path = shell.attachments.fetch(c.rest()?, blob_key).await?;
     let len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     if len > MAX_PREVIEW {
         return Err(AppError::invalid_field(
@@ -706,7 +706,7 @@ pub async fn open_attachment(
 ) -> Result<String, AppError> {
     use tauri_plugin_opener::OpenerExt;
     let c = shell.client(&account_id).await?;
-    let cached = shell.attachments.fetch(c.rest(), &blob_key).await?;
+    let cached = shell.attachments.fetch(c.rest()?, &blob_key).await?;
     let dir = app
         .path()
         .download_dir()

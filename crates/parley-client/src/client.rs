@@ -22,22 +22,24 @@ use parley_core::model::{
     Metadata, Millis,
 };
 use parley_core::notify::{self, ConversationEvent, NotificationIntent, NotificationSettings};
-use parley_core::realtime::{decode_envelope, decode_typing, topics, Availability, Event};
+use parley_core::realtime::{topics, Availability};
 use parley_core::store::{Applied, Change, InboxQuery, OutboxItem, SearchHit, Store, ViewCounts};
-use parley_core::wire::{ChannelFeed, FileMeta, WireMessage};
+use parley_core::wire::FileMeta;
 use parley_core::{Account, StoreError};
 use rand::Rng;
-use rumqttc::{AsyncClient, Event as MqttEvent, Packet, QoS};
+use rumqttc::QoS;
 use tokio::sync::{broadcast, mpsc, oneshot, watch, Notify};
 use tokio::task::JoinHandle;
 
-use crate::api::SupportFilter;
 use crate::error::{ClientError, Result};
 use crate::http::{RestClient, Session};
-use crate::mqtt::{self, Broker};
+use crate::mqtt;
 use crate::secrets::SecretStore;
 
+mod kommunicate;
 mod people;
+
+pub(crate) use kommunicate::Kommunicate;
 
 pub const CURSOR_MESSAGES: &str = "message_sync";
 pub const CURSOR_GROUPS: &str = "group_sync";
@@ -135,12 +137,21 @@ impl Default for ClientOptions {
     }
 }
 
+/// The platform-specific half of an account: sign-in state, REST, real-time and wire types.
+/// Everything else in this file (writer, syncer, sender, reconnect backoff, notifications, the
+/// cache) is written once for every platform and reaches the platform only through the
+/// dispatching methods on `Inner` below (`connect_once`, `catch_up`, `deliver`,
+/// `fetch_history`, `remote_*`, `agents`).
+pub(crate) enum Provider {
+    /// Kommunicate / Applozic (`client/kommunicate.rs`), the reference implementation.
+    Kommunicate(Kommunicate),
+}
+
 struct Inner<S: Store> {
     account: Account,
     store: Arc<S>,
-    rest: Arc<RestClient>,
     session: Arc<Session>,
-    broker: Broker,
+    provider: Provider,
     options: StdMutex<ClientOptions>,
     events: broadcast::Sender<ClientEvent>,
     state: watch::Sender<ConnectionState>,
@@ -148,18 +159,13 @@ struct Inner<S: Store> {
     sync_wanted: Notify,
     want_messages: AtomicBool,
     want_groups: AtomicBool,
-    mqtt_connected: AtomicBool,
+    /// The real-time link is up (the syncer says "online" only then).
+    link_up: AtomicBool,
     reconnect_now: Notify,
     outbox_wake: Notify,
-    mqtt: StdMutex<Option<AsyncClient>>,
     /// Last timestamp given to a local echo: echoes get strictly increasing times, so two
     /// replies queued in the same millisecond keep their order everywhere.
     last_local_ms: std::sync::atomic::AtomicI64,
-    /// Server clock minus local clock, as last measured by a catch-up (the local clock may
-    /// be off by hours; queued messages carry local times).
-    server_skew_ms: std::sync::atomic::AtomicI64,
-    /// Conversations whose typing topic is subscribed (re-subscribed after reconnects).
-    watched: StdMutex<HashSet<String>>,
     /// The application's users were loaded for people search this session.
     people_loaded: AtomicBool,
     shutdown: watch::Sender<bool>,
@@ -206,9 +212,8 @@ impl<S: Store> Client<S> {
         let inner = Arc::new(Inner {
             account,
             store,
-            rest,
             session,
-            broker,
+            provider: Provider::Kommunicate(Kommunicate::new(rest, broker)),
             options: StdMutex::new(options),
             events,
             state,
@@ -216,19 +221,16 @@ impl<S: Store> Client<S> {
             sync_wanted: Notify::new(),
             want_messages: AtomicBool::new(true),
             want_groups: AtomicBool::new(true),
-            mqtt_connected: AtomicBool::new(false),
+            link_up: AtomicBool::new(false),
             reconnect_now: Notify::new(),
             outbox_wake: Notify::new(),
-            mqtt: StdMutex::new(None),
             last_local_ms: std::sync::atomic::AtomicI64::new(0),
-            server_skew_ms: std::sync::atomic::AtomicI64::new(0),
-            watched: StdMutex::new(HashSet::new()),
             people_loaded: AtomicBool::new(false),
             shutdown,
         });
-        if inner.broker.insecure_remote {
+        if inner.link_is_insecure() {
             tracing::warn!(
-                broker = %inner.account.endpoints.mqtt,
+                host = %inner.host(),
                 "the real-time link is not encrypted"
             );
         }
@@ -253,8 +255,14 @@ impl<S: Store> Client<S> {
         &self.inner.store
     }
 
-    pub fn rest(&self) -> &Arc<RestClient> {
-        &self.inner.rest
+    /// The Kommunicate REST client (attachments, groups, people); other platforms say which
+    /// actions they do not offer.
+    pub fn rest(&self) -> Result<&Arc<RestClient>> {
+        self.inner.rest()
+    }
+
+    pub fn platform(&self) -> parley_core::Platform {
+        self.inner.account.platform
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<ClientEvent> {
@@ -267,7 +275,7 @@ impl<S: Store> Client<S> {
 
     /// Plain TCP to a non-loopback broker (the UI shows a warning).
     pub fn link_is_insecure(&self) -> bool {
-        self.inner.broker.insecure_remote
+        self.inner.link_is_insecure()
     }
 
     pub fn set_notification_settings(&self, s: NotificationSettings) {
@@ -295,7 +303,7 @@ impl<S: Store> Client<S> {
         tokio::time::timeout(timeout, fut)
             .await
             .map_err(|_| ClientError::Network {
-                host: self.inner.broker.host.clone(),
+                host: self.inner.host().to_owned(),
                 detail: "not online in time".into(),
             })?
     }
@@ -387,29 +395,21 @@ impl<S: Store> Client<S> {
         if cached.len() as u32 >= limit {
             return Ok(cached);
         }
-        let Some(group_id) = group_id_of(conversation_id) else {
-            return Ok(cached);
-        };
         let end_time = cached
             .first()
             .map(|m| m.created_at)
             .or(before.as_ref().map(|(t, _)| *t));
         match self
             .inner
-            .rest
-            .message_list(group_id, end_time, HISTORY_PAGE.max(limit))
+            .fetch_history(conversation_id, end_time, HISTORY_PAGE.max(limit))
             .await
         {
-            Ok(page) => {
-                self.inner
-                    .ingest_page(page.message, page.user_details, false)
-                    .await?;
-                Ok(self
-                    .inner
-                    .store
-                    .timeline(acc, conversation_id, before, limit)
-                    .await?)
-            }
+            Ok(false) => Ok(cached),
+            Ok(true) => Ok(self
+                .inner
+                .store
+                .timeline(acc, conversation_id, before, limit)
+                .await?),
             Err(e) if e.is_transient() => Ok(cached),
             Err(e) => {
                 tracing::warn!(%conversation_id, "loading history: {e}");
@@ -473,7 +473,7 @@ impl<S: Store> Client<S> {
     ) -> Result<String> {
         let meta = self
             .inner
-            .rest
+            .rest()?
             .upload(name, content_type, bytes, progress)
             .await?;
         self.enqueue(
@@ -581,10 +581,8 @@ impl<S: Store> Client<S> {
         }])
         .await?;
         if unread > 0 {
-            if let Some(g) = group_id_of(conversation_id) {
-                if let Err(e) = self.inner.rest.mark_group_read(g).await {
-                    tracing::info!(%conversation_id, "read receipt not sent now: {e}");
-                }
+            if let Err(e) = self.inner.remote_read(conversation_id).await {
+                tracing::info!(%conversation_id, "read receipt not sent now: {e}");
             }
         }
         Ok(())
@@ -596,9 +594,7 @@ impl<S: Store> Client<S> {
         conversation_id: &str,
         status: ConversationStatus,
     ) -> Result<()> {
-        let g = group_id_of(conversation_id)
-            .ok_or_else(|| ClientError::Invalid("not a support conversation".into()))?;
-        self.inner.rest.change_status(g, status.code()).await?;
+        self.inner.remote_status(conversation_id, status).await?;
         self.write(vec![Change::SetConversationStatus {
             id: conversation_id.to_owned(),
             status,
@@ -609,15 +605,7 @@ impl<S: Store> Client<S> {
 
     /// Assign a conversation to an agent. Returns the platform's answer text.
     pub async fn assign(&self, conversation_id: &str, assignee: &str) -> Result<String> {
-        let g = group_id_of(conversation_id)
-            .ok_or_else(|| ClientError::Invalid("not a support conversation".into()))?;
-        let answer = self.inner.rest.change_assignee(g, assignee).await?;
-        if answer.contains("AGENT_IS_ALREADY_ENGAGED") {
-            return Err(ClientError::Platform {
-                code: "AGENT_IS_ALREADY_ENGAGED".into(),
-                description: "That agent is already engaged in this conversation.".into(),
-            });
-        }
+        let answer = self.inner.remote_assign(conversation_id, assignee).await?;
         self.write(vec![Change::SetAssignee {
             id: conversation_id.to_owned(),
             assignee: Some(assignee.to_owned()),
@@ -631,8 +619,8 @@ impl<S: Store> Client<S> {
         let Some(topic) = self.inner.typing_topic(conversation_id) else {
             return;
         };
-        let new = self
-            .inner
+        let Ok(km) = self.inner.km() else { return };
+        let new = km
             .watched
             .lock()
             .map(|mut w| w.insert(conversation_id.to_owned()))
@@ -648,8 +636,10 @@ impl<S: Store> Client<S> {
         let Some(topic) = self.inner.typing_topic(conversation_id) else {
             return;
         };
-        if let Ok(mut w) = self.inner.watched.lock() {
-            w.remove(conversation_id);
+        if let Ok(km) = self.inner.km() {
+            if let Ok(mut w) = km.watched.lock() {
+                w.remove(conversation_id);
+            }
         }
         if let Some(c) = self.inner.mqtt_client() {
             let _ = c.unsubscribe(topic).await;
@@ -671,48 +661,10 @@ impl<S: Store> Client<S> {
         }
     }
 
-    /// Agents a conversation can be assigned to, by name: Kommunicate's user list (agents and
-    /// admins); on a plain Applozic server, the users with the `AGENT` role.
+    /// People a conversation can be assigned to, by name (Kommunicate's agents and admins;
+    /// WapiKit's organisation members).
     pub async fn agents(&self) -> Result<Vec<Agent>> {
-        use crate::api_kommunicate::KmUserQuery;
-        let rest = &self.inner.rest;
-        let mut agents: Vec<Agent> = match rest
-            .kommunicate_users(&KmUserQuery::Roles(vec![8, 2]))
-            .await
-        {
-            Ok(users) => users
-                .into_iter()
-                .filter_map(|u| {
-                    Some(Agent {
-                        user_id: u.user_name?,
-                        name: u.name,
-                        email: u.email,
-                        available: u.availability_status.unwrap_or(u.status) == 1,
-                    })
-                })
-                .collect(),
-            Err(e) => {
-                tracing::info!("no Kommunicate user list ({e}); asking user/v3/filter");
-                let filter = crate::api_users::UserFilter {
-                    role: Some("AGENT".into()),
-                    page_size: Some(200),
-                    ..Default::default()
-                };
-                rest.user_filter(&filter)
-                    .await?
-                    .users
-                    .into_iter()
-                    .filter_map(|u| {
-                        Some(Agent {
-                            user_id: u.user_id?,
-                            name: u.display_name,
-                            email: u.email,
-                            available: u.connected,
-                        })
-                    })
-                    .collect()
-            }
-        };
+        let mut agents = self.inner.agents().await?;
         agents.sort_by_cached_key(|a| a.name.as_deref().unwrap_or(&a.user_id).to_lowercase());
         let mut seen = HashSet::new();
         agents.retain(|a| seen.insert(a.user_id.clone()));
@@ -736,13 +688,13 @@ impl<S: Store> Client<S> {
                 .publish(topics::STATUS, QoS::AtMostOnce, false, payload)
                 .await;
         }
-        if let Err(e) = self
-            .inner
-            .rest
-            .set_availability(availability == Availability::Online)
-            .await
-        {
-            tracing::info!("availability not saved on the server: {e}");
+        if let Ok(rest) = self.inner.rest() {
+            if let Err(e) = rest
+                .set_availability(availability == Availability::Online)
+                .await
+            {
+                tracing::info!("availability not saved on the server: {e}");
+            }
         }
         Ok(())
     }
@@ -774,8 +726,10 @@ impl<S: Store> Client<S> {
 
     /// Sign out: `device/logout`, stop, forget the secrets and this account's cache.
     pub async fn sign_out(&self, secrets: &dyn SecretStore) -> Result<()> {
-        if let Err(e) = self.inner.rest.logout().await {
-            tracing::warn!("device/logout failed (signing out locally anyway): {e}");
+        if let Ok(rest) = self.inner.rest() {
+            if let Err(e) = rest.logout().await {
+                tracing::warn!("device/logout failed (signing out locally anyway): {e}");
+            }
         }
         self.stop().await;
         secrets.delete_all(&self.inner.account.id)?;
@@ -800,19 +754,6 @@ impl<S: Store> Inner<S> {
 
     fn me(&self) -> &str {
         &self.account.user_id
-    }
-
-    fn mqtt_client(&self) -> Option<AsyncClient> {
-        self.mqtt.lock().ok().and_then(|m| m.clone())
-    }
-
-    fn typing_topic(&self, conversation_id: &str) -> Option<String> {
-        let target = match conversation_id.split_once(':') {
-            Some(("g", g)) => g,
-            Some(("u", u)) => u,
-            _ => return None,
-        };
-        Some(topics::typing(&self.account.app_key, target))
     }
 
     fn set_state(&self, s: ConnectionState) {
@@ -843,6 +784,125 @@ impl<S: Store> Inner<S> {
         *self.shutdown.borrow()
     }
 
+    // ---- the provider boundary: every platform-specific step goes through these ------------
+
+    /// The Kommunicate half, or an `Unsupported` error naming the platform.
+    pub(crate) fn km(&self) -> Result<&Kommunicate> {
+        match &self.provider {
+            Provider::Kommunicate(k) => Ok(k),
+        }
+    }
+
+    pub(crate) fn rest(&self) -> Result<&Arc<RestClient>> {
+        Ok(&self.km()?.rest)
+    }
+
+    /// The host of the real-time link (for messages and logs).
+    fn host(&self) -> &str {
+        match &self.provider {
+            Provider::Kommunicate(k) => &k.broker.host,
+        }
+    }
+
+    /// Plain text to another machine.
+    fn link_is_insecure(&self) -> bool {
+        match &self.provider {
+            Provider::Kommunicate(k) => k.broker.insecure_remote,
+        }
+    }
+
+    /// One real-time connection until it drops: `Ok(why it dropped)`, or `Err` when it cannot
+    /// work again (credentials refused): the link then stays down with an error state.
+    async fn connect_once(
+        self: &Arc<Self>,
+        backoff: &mut Backoff,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Result<String> {
+        match &self.provider {
+            Provider::Kommunicate(km) => {
+                // A fresh token for CONNECT (the broker checks it).
+                match km.rest.refresh_token(false).await {
+                    Err(e) if !e.is_transient() => Err(e),
+                    _ => {
+                        let reason = kommunicate::run_connection(self, km, backoff, shutdown).await;
+                        if let Ok(mut m) = km.mqtt.lock() {
+                            *m = None;
+                        }
+                        Ok(reason)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Catch up from the cursors kept in the cache.
+    async fn catch_up(&self, messages: bool, groups: bool) -> Result<()> {
+        match &self.provider {
+            Provider::Kommunicate(_) => self.km_catch_up(messages, groups).await,
+        }
+    }
+
+    /// Send one queued message exactly once: `(server key, server time)`.
+    async fn deliver(&self, item: &OutboxItem) -> Result<(String, i64)> {
+        match &self.provider {
+            Provider::Kommunicate(km) => kommunicate::deliver(km, item).await,
+        }
+    }
+
+    /// Older messages of a conversation into the cache. `Ok(false)`: nothing to fetch.
+    async fn fetch_history(
+        &self,
+        conversation_id: &str,
+        before: Option<Millis>,
+        limit: u32,
+    ) -> Result<bool> {
+        match &self.provider {
+            Provider::Kommunicate(_) => self.km_history(conversation_id, before, limit).await,
+        }
+    }
+
+    async fn remote_read(&self, conversation_id: &str) -> Result<()> {
+        match &self.provider {
+            Provider::Kommunicate(km) => match group_id_of(conversation_id) {
+                Some(g) => km.rest.mark_group_read(g).await,
+                None => Ok(()),
+            },
+        }
+    }
+
+    async fn remote_status(&self, conversation_id: &str, status: ConversationStatus) -> Result<()> {
+        match &self.provider {
+            Provider::Kommunicate(km) => {
+                let g = group_id_of(conversation_id)
+                    .ok_or_else(|| ClientError::Invalid("not a support conversation".into()))?;
+                km.rest.change_status(g, status.code()).await.map(|_| ())
+            }
+        }
+    }
+
+    /// Returns the platform's answer text.
+    async fn remote_assign(&self, conversation_id: &str, assignee: &str) -> Result<String> {
+        match &self.provider {
+            Provider::Kommunicate(km) => kommunicate::assign(km, conversation_id, assignee).await,
+        }
+    }
+
+    async fn agents(&self) -> Result<Vec<Agent>> {
+        match &self.provider {
+            Provider::Kommunicate(km) => kommunicate::agents(km).await,
+        }
+    }
+
+    /// A person not in the cache yet, from the server (None when unknown or unreachable).
+    async fn fetch_contact(&self, user_id: &str) -> Option<Contact> {
+        match &self.provider {
+            Provider::Kommunicate(km) => {
+                let users = km.rest.user_details(&[user_id.to_owned()]).await.ok()?;
+                users.iter().find_map(Contact::from_detail)
+            }
+        }
+    }
+
     async fn write(
         &self,
         changes: Vec<Change>,
@@ -863,377 +923,13 @@ impl<S: Store> Inner<S> {
             .map_err(ClientError::Store)
     }
 
-    /// Messages (and the people in them) from a page or a sync, with an optional cursor moved
-    /// in the same transaction.
-    async fn ingest_page(
-        &self,
-        messages: Vec<WireMessage>,
-        users: Vec<parley_core::wire::UserDetail>,
-        notify: bool,
-    ) -> Result<Applied> {
-        let mut changes: Vec<Change> = users
-            .iter()
-            .filter_map(Contact::from_detail)
-            .map(Change::UpsertContact)
-            .collect();
-        changes.extend(self.message_changes(&messages));
-        self.write(changes, notify, Vec::new()).await
-    }
-
-    fn message_changes(&self, messages: &[WireMessage]) -> Vec<Change> {
-        let mut out = Vec::new();
-        for w in messages {
-            if w.metadata.get(keys::DELETE_FOR_ALL).map(String::as_str) == Some("true") {
-                if let Some(k) = &w.key {
-                    out.push(Change::DeleteMessage { key: k.clone() });
-                }
-                continue;
-            }
-            match Message::from_wire(w, self.me()) {
-                Some(m) => out.push(Change::UpsertMessage(m)),
-                None => tracing::debug!("skipping a message without key or conversation"),
-            }
-        }
-        out
-    }
-
-    /// Conversation rows from group feeds, noting which became assigned to me.
-    async fn group_changes(&self, feeds: &[ChannelFeed]) -> Result<(Vec<Change>, Vec<String>)> {
-        let mut changes = Vec::with_capacity(feeds.len());
-        let mut assigned = Vec::new();
-        for f in feeds {
-            let c = Conversation::from_feed(f);
-            if f.deleted_at_time.is_some_and(|t| t > 0)
-                || f.metadata.get(keys::REMOVE_GROUP).map(String::as_str) == Some("true")
-            {
-                changes.push(Change::RemoveConversation { id: c.id });
-                continue;
-            }
-            if c.assignee.as_deref() == Some(self.me()) {
-                let before = self.store.conversation(&self.account.id, &c.id).await?;
-                if before.is_some_and(|b| b.assignee.as_deref() != Some(self.me())) {
-                    assigned.push(c.id.clone());
-                }
-            }
-            for u in &f.users {
-                if let Some(contact) = Contact::from_detail(u) {
-                    changes.push(Change::UpsertContact(contact));
-                }
-            }
-            changes.push(Change::UpsertConversation(c));
-        }
-        Ok((changes, assigned))
-    }
-
-    /// Catch up from the cursors. Each page is written with its cursor in one transaction.
-    async fn catch_up(&self, messages: bool, groups: bool) -> Result<()> {
-        let acc = &self.account.id;
-        if groups {
-            let cursor = self.store.cursor(acc, CURSOR_GROUPS).await?;
-            if cursor.is_none() && self.account.is_agent {
-                self.initial_support_load().await?;
-            }
-            let (feeds, generated_at) = self.rest.group_sync(cursor.unwrap_or(0)).await?;
-            let (mut changes, assigned) = self.group_changes(&feeds).await?;
-            if generated_at > 0 {
-                changes.push(Change::SetCursor {
-                    name: CURSOR_GROUPS.into(),
-                    value: generated_at,
-                });
-            }
-            self.write(changes, cursor.is_some(), assigned).await?;
-        }
-        if messages {
-            // Without a cursor yet, start from the local clock, but trust only the server's
-            // answer after that: a clock that is ahead must not push the cursor into the
-            // future (every later catch-up would then come back empty).
-            let stored = self.store.cursor(acc, CURSOR_MESSAGES).await?;
-            let mut from_server = stored.is_some();
-            let mut cursor = stored.unwrap_or_else(|| self.session.now_ms());
-            // Bounded: a server that never advances its cursor cannot loop us forever.
-            for _ in 0..10_000 {
-                let feed = self.rest.message_sync(cursor).await?;
-                if feed.current_sync_time > 0 {
-                    self.server_skew_ms.store(
-                        feed.current_sync_time - self.session.now_ms(),
-                        Ordering::Relaxed,
-                    );
-                }
-                let next = if from_server || feed.last_sync_time <= 0 {
-                    feed.last_sync_time.max(cursor)
-                } else {
-                    feed.last_sync_time
-                };
-                from_server = true;
-                let progressed = next > cursor;
-                let got = feed.messages.len();
-                let mut changes = self.message_changes(&feed.messages);
-                changes.push(Change::SetCursor {
-                    name: CURSOR_MESSAGES.into(),
-                    value: next,
-                });
-                let applied = self.write(changes, true, Vec::new()).await?;
-                self.fetch_missing_contacts(&applied).await;
-                if !applied.new_conversations.is_empty() {
-                    self.want_groups.store(true, Ordering::SeqCst);
-                }
-                cursor = next;
-                if got == 0 || !progressed {
-                    break;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// The first sync of an agent account: the newest open conversations and the first page
-    /// of closed ones, with their latest messages and people. Silent (no notifications).
-    async fn initial_support_load(&self) -> Result<()> {
-        let pages = self.options.lock().map(|o| o.initial_pages).unwrap_or(10);
-        for filter in [SupportFilter::Open, SupportFilter::Closed] {
-            let mut last_fetch = None;
-            let max = if filter == SupportFilter::Open {
-                pages
-            } else {
-                1
-            };
-            for _ in 0..max {
-                let page = self.rest.support_page(filter, None, last_fetch, 50).await?;
-                let n = page.page.group_feeds.len();
-                let (mut changes, _) = self.group_changes(&page.page.group_feeds).await?;
-                changes.extend(
-                    page.page
-                        .user_details
-                        .iter()
-                        .filter_map(Contact::from_detail)
-                        .map(Change::UpsertContact),
-                );
-                changes.extend(self.message_changes(&page.page.message));
-                self.write(changes, false, Vec::new()).await?;
-                if n < 50 || page.last_fetch_time <= 0 || Some(page.last_fetch_time) == last_fetch {
-                    break;
-                }
-                last_fetch = Some(page.last_fetch_time);
-            }
-        }
-        Ok(())
-    }
-
-    /// People who sent new messages but are not cached yet.
-    async fn fetch_missing_contacts(&self, applied: &Applied) {
-        let mut missing = Vec::new();
-        for m in &applied.new_incoming {
-            if missing.contains(&m.sender_id) {
-                continue;
-            }
-            if let Ok(None) = self.store.contact(&self.account.id, &m.sender_id).await {
-                missing.push(m.sender_id.clone());
-            }
-        }
-        if missing.is_empty() {
-            return;
-        }
-        match self.rest.user_details(&missing).await {
-            Ok(users) => {
-                let changes: Vec<Change> = users
-                    .iter()
-                    .filter_map(Contact::from_detail)
-                    .map(Change::UpsertContact)
-                    .collect();
-                let _ = self.write(changes, false, Vec::new()).await;
-            }
-            Err(e) => tracing::info!("user details not fetched now: {e}"),
-        }
-    }
-
-    /// One envelope or typing payload from the broker.
-    async fn handle_publish(&self, topic: &str, payload: &[u8]) {
-        if topic.starts_with("typing-") {
-            if let Some(t) = decode_typing(&self.account.app_key, topic, payload) {
-                if t.user_id == self.account.user_id {
-                    return;
-                }
-                let conversation_id = if t.target == self.account.user_id {
-                    parley_core::model::user_conversation_id(&t.user_id)
-                } else if t.target.parse::<i64>().is_ok() {
-                    format!("g:{}", t.target)
-                } else {
-                    parley_core::model::user_conversation_id(&t.target)
-                };
-                let _ = self.events.send(ClientEvent::Typing {
-                    conversation_id,
-                    user_id: t.user_id,
-                    typing: t.typing,
-                });
-            }
-            return;
-        }
-        let env = match decode_envelope(payload) {
-            Ok(env) => env,
-            Err(e) => {
-                tracing::warn!(%topic, "skipping a malformed real-time payload: {e}");
-                return;
-            }
-        };
-        if let Some(id) = &env.id {
-            match self
-                .store
-                .first_sighting(&self.account.id, id, self.session.now_ms())
-                .await
-            {
-                Ok(false) => {
-                    tracing::debug!(%id, "duplicate envelope dropped");
-                    return;
-                }
-                Ok(true) => {}
-                Err(e) => tracing::warn!("envelope dedupe unavailable: {e}"),
-            }
-        }
-        if let Err(e) = self.handle_event(env.event).await {
-            tracing::warn!(%topic, "handling a real-time event failed: {e}");
-        }
-    }
-
-    async fn handle_event(&self, event: Event) -> Result<()> {
-        let me = self.me().to_owned();
-        let acc = self.account.id.clone();
-        let changes: Vec<Change> = match event {
-            Event::MessageReceived(m) | Event::MessageSent(m) | Event::MetadataUpdate(m) => {
-                // Our own echo from this device is confirmed by the send queue.
-                let own_device =
-                    m.device_key.as_deref() == Some(self.session.device_key().expose());
-                if m.metadata.contains_key(keys::KM_STATUS)
-                    || m.metadata.contains_key(keys::KM_ASSIGN_TO)
-                {
-                    self.want_groups.store(true, Ordering::SeqCst);
-                }
-                self.request_sync(true, false);
-                if own_device {
-                    Vec::new()
-                } else {
-                    self.message_changes(std::slice::from_ref(&m))
-                }
-            }
-            Event::GroupUpdate(m) => {
-                if m.metadata.get(keys::REMOVE_GROUP).map(String::as_str) == Some("true") {
-                    m.group_id
-                        .map(|g| Change::RemoveConversation {
-                            id: format!("g:{g}"),
-                        })
-                        .into_iter()
-                        .collect()
-                } else {
-                    self.request_sync(true, true);
-                    Vec::new()
-                }
-            }
-            Event::MessageSentUpdate { key } => vec![Change::SetMessageState {
-                key,
-                state: DeliveryState::Sent,
-            }],
-            Event::Delivered { key, .. } => vec![Change::SetMessageState {
-                key,
-                state: DeliveryState::Delivered,
-            }],
-            Event::DeliveredAndRead { key, .. } => vec![Change::SetMessageState {
-                key,
-                state: DeliveryState::Read,
-            }],
-            Event::MessageDeleted { key } => vec![Change::DeleteMessage { key }],
-            Event::ConversationDeleted { user_id } => vec![Change::RemoveConversation {
-                id: parley_core::model::user_conversation_id(&user_id),
-            }],
-            Event::ConversationRead { user_id } => vec![Change::MarkConversationRead {
-                conversation_id: parley_core::model::user_conversation_id(&user_id),
-            }],
-            Event::ConversationDeliveredAndRead { user_id } => {
-                vec![Change::SetConversationMessagesState {
-                    conversation_id: parley_core::model::user_conversation_id(&user_id),
-                    state: DeliveryState::Read,
-                }]
-            }
-            Event::GroupConversationRead { group_id } => vec![Change::MarkConversationRead {
-                conversation_id: format!("g:{group_id}"),
-            }],
-            Event::UserConnected { user_id } => vec![Change::SetPresence {
-                user_id,
-                online: true,
-                last_seen_at: None,
-            }],
-            Event::UserDisconnected {
-                user_id,
-                last_seen_at,
-            } => vec![Change::SetPresence {
-                user_id,
-                online: false,
-                last_seen_at,
-            }],
-            Event::AvailabilityChanged {
-                user_id,
-                availability,
-                last_seen_at,
-            } => vec![Change::SetPresence {
-                user_id,
-                online: availability != Availability::Offline,
-                last_seen_at,
-            }],
-            Event::GroupSync => {
-                self.request_sync(false, true);
-                Vec::new()
-            }
-            Event::GroupDeleted { group_id } => vec![Change::RemoveConversation {
-                id: format!("g:{group_id}"),
-            }],
-            Event::GroupMuted { group_id, until } => vec![Change::SetMuted {
-                id: format!("g:{group_id}"),
-                until: (until > 0).then_some(until),
-            }],
-            Event::UserDetailChanged { user_id } => {
-                match self.rest.user_details(std::slice::from_ref(&user_id)).await {
-                    Ok(users) => users
-                        .iter()
-                        .filter_map(Contact::from_detail)
-                        .map(Change::UpsertContact)
-                        .collect(),
-                    Err(e) => {
-                        tracing::info!(%user_id, "user detail not fetched: {e}");
-                        Vec::new()
-                    }
-                }
-            }
-            Event::UserDeleted { user_id } if user_id == me => {
-                self.set_state(ConnectionState::Error {
-                    message: "This user was deleted on the server.".into(),
-                });
-                Vec::new()
-            }
-            Event::UserDeleted { .. }
-            | Event::UserBlocked { .. }
-            | Event::UserUnblocked { .. }
-            | Event::UserMuted { .. } => Vec::new(),
-            Event::Unknown { kind } => {
-                tracing::debug!(%kind, "real-time code not handled; skipped");
-                Vec::new()
-            }
-        };
-        if !changes.is_empty() {
-            let applied = self.write(changes, true, Vec::new()).await?;
-            if !applied.new_conversations.is_empty() {
-                self.request_sync(false, true);
-            }
-            let _ = acc;
-        }
-        Ok(())
-    }
-
     /// A contact from the cache, or (a new customer) from the server, cached on the way.
     /// Called from the writer task, so it writes to the store directly, not via the writer.
     async fn contact_or_fetch(&self, user_id: &str) -> Option<Contact> {
         if let Ok(Some(c)) = self.store.contact(&self.account.id, user_id).await {
             return Some(c);
         }
-        let users = self.rest.user_details(&[user_id.to_owned()]).await.ok()?;
-        let contact = users.iter().find_map(Contact::from_detail)?;
+        let contact = self.fetch_contact(user_id).await?;
         let _ = self
             .store
             .apply(
@@ -1392,21 +1088,17 @@ async fn realtime_loop<S: Store>(inner: Arc<Inner<S>>) {
             return;
         }
         inner.set_state(ConnectionState::Connecting);
-        // A fresh token for CONNECT (the broker checks it).
-        let reason = match inner.rest.refresh_token(false).await {
-            Err(e) if !e.is_transient() => {
+        let reason = match inner.connect_once(&mut backoff, &mut shutdown).await {
+            Ok(reason) => reason,
+            Err(e) => {
                 inner.set_state(ConnectionState::Error {
                     message: e.to_app_error().message,
                 });
                 tracing::error!("real-time stopped: {e}");
                 return;
             }
-            _ => run_connection(&inner, &mut backoff, &mut shutdown).await,
         };
-        inner.mqtt_connected.store(false, Ordering::SeqCst);
-        if let Ok(mut m) = inner.mqtt.lock() {
-            *m = None;
-        }
+        inner.link_up.store(false, Ordering::SeqCst);
         if inner.stopping() {
             return;
         }
@@ -1420,76 +1112,6 @@ async fn realtime_loop<S: Store>(inner: Arc<Inner<S>>) {
             () = tokio::time::sleep(delay) => {}
             () = inner.reconnect_now.notified() => {}
             _ = shutdown.changed() => return,
-        }
-    }
-}
-
-/// One connection, until it drops. Returns why.
-async fn run_connection<S: Store>(
-    inner: &Arc<Inner<S>>,
-    backoff: &mut Backoff,
-    shutdown: &mut watch::Receiver<bool>,
-) -> String {
-    let token = inner.session.token().await;
-    let opts = mqtt::options(&inner.broker, &inner.session, token.expose());
-    let (client, mut eventloop) = AsyncClient::new(opts, 256);
-    eventloop.network_options.set_connection_timeout(10);
-    if let Ok(mut m) = inner.mqtt.lock() {
-        *m = Some(client.clone());
-    }
-    loop {
-        let ev = tokio::select! {
-            ev = eventloop.poll() => ev,
-            () = inner.reconnect_now.notified() => return "reconnect requested".into(),
-            _ = shutdown.changed() => return "stopping".into(),
-        };
-        match ev {
-            Ok(MqttEvent::Incoming(Packet::ConnAck(_))) => {
-                backoff.reset();
-                inner.mqtt_connected.store(true, Ordering::SeqCst);
-                let mut topics_to_sub = mqtt::base_topics(&inner.session);
-                if let Ok(w) = inner.watched.lock() {
-                    topics_to_sub.extend(w.iter().filter_map(|c| inner.typing_topic(c)));
-                }
-                for t in topics_to_sub {
-                    if let Err(e) = client.subscribe(t, QoS::AtMostOnce).await {
-                        return format!("subscribe failed: {e}");
-                    }
-                }
-                let status = if inner.session.is_agent { 3 } else { 1 };
-                let _ = client
-                    .publish(
-                        topics::STATUS,
-                        QoS::AtMostOnce,
-                        false,
-                        topics::status_payload(
-                            &inner.session.user_key,
-                            inner.session.device_key().expose(),
-                            status,
-                        ),
-                    )
-                    .await;
-                tracing::info!(broker = %inner.broker.host, "real-time connected; catching up");
-                // Online once the catch-up from the cursors is done (the syncer sets it).
-                inner.request_sync(true, true);
-            }
-            Ok(MqttEvent::Incoming(Packet::Publish(p))) => {
-                inner.handle_publish(&p.topic, &p.payload).await;
-            }
-            Ok(_) => {}
-            Err(rumqttc::ConnectionError::ConnectionRefused(code)) => {
-                // Usually an expired or revoked token: refresh before the next attempt.
-                if let Err(e) = inner.rest.refresh_token(true).await {
-                    if !e.is_transient() {
-                        inner.set_state(ConnectionState::Error {
-                            message: e.to_app_error().message,
-                        });
-                        let _ = inner.shutdown.send(true);
-                    }
-                }
-                return format!("broker refused the connection ({code:?})");
-            }
-            Err(e) => return e.to_string(),
         }
     }
 }
@@ -1519,7 +1141,7 @@ async fn syncer_loop<S: Store>(inner: Arc<Inner<S>>) {
                     if let Err(e) = inner.store.maintain().await {
                         tracing::warn!("cache housekeeping failed: {e}");
                     }
-                    if inner.mqtt_connected.load(Ordering::SeqCst)
+                    if inner.link_up.load(Ordering::SeqCst)
                         && !inner.want_messages.load(Ordering::SeqCst)
                         && !inner.want_groups.load(Ordering::SeqCst)
                     {
@@ -1621,7 +1243,7 @@ async fn send_due<S: Store>(
                 )
                 .await?;
         }
-        match deliver(inner, &item).await {
+        match inner.deliver(&item).await {
             Ok((key, created_at)) => {
                 backoff.reset();
                 inner
@@ -1673,51 +1295,6 @@ async fn send_due<S: Store>(
         }
     }
     Ok(None)
-}
-
-/// Send one queued message. After an attempt whose outcome is unknown, look on the server
-/// first: if the message is there (found by its client key), it is not sent again.
-async fn deliver<S: Store>(inner: &Arc<Inner<S>>, item: &OutboxItem) -> Result<(String, i64)> {
-    let group_id = group_id_of(&item.conversation_id);
-    if item.attempts > 0 {
-        if let Some(g) = group_id {
-            // `created_at` is the local clock's; the server filters by its own.
-            let skew = inner.server_skew_ms.load(Ordering::Relaxed);
-            let since = item.created_at.min(item.created_at + skew) - 10 * 60 * 1000;
-            let page = inner.rest.message_list_since(g, since, 100).await?;
-            if let Some(found) = page.message.iter().find(|m| {
-                m.metadata.get(keys::CLIENT_KEY).map(String::as_str) == Some(&item.client_key)
-            }) {
-                if let Some(k) = &found.key {
-                    tracing::info!(client_key = %item.client_key, "already on the server; not sent again");
-                    return Ok((k.clone(), found.created_at_time));
-                }
-            }
-        }
-    }
-    let to = item.conversation_id.strip_prefix("u:").map(str::to_owned);
-    let wire = WireMessage {
-        group_id,
-        client_group_id: None,
-        to: to.clone(),
-        contact_ids: to,
-        message: Some(item.text.clone()),
-        content_type: item.content_type,
-        kind: 5,
-        source: 1,
-        metadata: item.metadata.clone(),
-        file_meta: item
-            .file_meta_json
-            .as_deref()
-            .and_then(|j| serde_json::from_str(j).ok()),
-        device_key: None,
-        ..WireMessage::default()
-    };
-    let r = inner.rest.send_message(&wire).await?;
-    let key = r
-        .message_key
-        .ok_or_else(|| ClientError::BadResponse("send: no messageKey".into()))?;
-    Ok((key, r.created_at))
 }
 
 /// A wall-clock jump much larger than the time slept means the machine slept: reconnect and

@@ -34,6 +34,9 @@ pub enum ClientError {
     Keyring(String),
     #[error("{0}")]
     Invalid(String),
+    /// The account's platform does not offer this action (the message says what).
+    #[error("{0}")]
+    Unsupported(String),
     /// Input refused with the form field it concerns (the UI shows it beside that field).
     #[error("{message}")]
     InvalidField { field: String, message: String },
@@ -61,6 +64,7 @@ impl ClientError {
             Self::Store(_) => ErrorCode::Storage,
             Self::Keyring(_) => ErrorCode::Keyring,
             Self::Invalid(_) | Self::InvalidField { .. } => ErrorCode::InvalidInput,
+            Self::Unsupported(_) => ErrorCode::Unsupported,
         };
         let message = match self {
             Self::Network { host, .. } => format!(

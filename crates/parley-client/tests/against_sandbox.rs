@@ -213,6 +213,7 @@ async fn test_first_sync_open_count_matches_what_the_server_lists_as_open() {
         let page = a
             .client
             .rest()
+            .unwrap()
             .support_page(SupportFilter::Open, None, last, 50)
             .await
             .unwrap();
@@ -325,7 +326,7 @@ async fn test_customer_message_arrives_live_and_reply_reaches_sandbox_once() {
         .unwrap();
     let c = a.client.conversation(&conv_id).await.unwrap().unwrap();
     assert_eq!(c.status, ConversationStatus::Resolved);
-    let info = a.client.rest().group_info(group).await.unwrap();
+    let info = a.client.rest().unwrap().group_info(group).await.unwrap();
     assert_eq!(
         info.metadata.get("CONVERSATION_STATUS").map(String::as_str),
         Some("2")

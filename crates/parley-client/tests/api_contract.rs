@@ -824,7 +824,7 @@ async fn test_presence_since_and_online_list_show_a_connected_agent() {
     let before = parley_client::http::now_ms();
     let a = agent(&sb, sb.http_url(), sb.mqtt_url()).await;
     a.client.wait_online(Duration::from_secs(20)).await.unwrap();
-    let rest = a.client.rest().clone();
+    let rest = a.client.rest().unwrap().clone();
     eventually(10, "alice listed online", || {
         let rest = rest.clone();
         async move {

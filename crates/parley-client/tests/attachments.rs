@@ -71,10 +71,13 @@ async fn test_file_upload_reports_progress_sends_and_downloads_into_the_cache() 
 
     let dir = tempfile::tempdir().unwrap();
     let cache = AttachmentCache::new(dir.path(), 10 * 1024 * 1024);
-    let path = cache.fetch(a.client.rest(), &blob).await.unwrap();
+    let path = cache.fetch(a.client.rest().unwrap(), &blob).await.unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), bytes);
     assert!(path.starts_with(dir.path()));
     // A second fetch is served from the cache.
-    assert_eq!(cache.fetch(a.client.rest(), &blob).await.unwrap(), path);
+    assert_eq!(
+        cache.fetch(a.client.rest().unwrap(), &blob).await.unwrap(),
+        path
+    );
     a.client.stop().await;
 }

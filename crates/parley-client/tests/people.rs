@@ -233,6 +233,7 @@ async fn test_agent_edits_a_customer_profile_and_the_sandbox_stores_it() {
     let fresh = a
         .client
         .rest()
+        .unwrap()
         .user_details_v2(std::slice::from_ref(&cust), &[])
         .await
         .unwrap();

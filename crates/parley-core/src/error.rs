@@ -23,6 +23,8 @@ pub enum ErrorCode {
     Storage,
     /// The OS keyring is unavailable or refused access.
     Keyring,
+    /// The account's platform does not offer this (e.g. groups on a WhatsApp account).
+    Unsupported,
     /// A bug: logged with details, shown with a generic message.
     Internal,
 }

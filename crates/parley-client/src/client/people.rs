@@ -44,7 +44,7 @@ impl<S: Store> Client<S> {
     /// Read a group back from the server into the cache; the cached copy.
     pub async fn refresh_group(&self, conversation_id: &str) -> Result<Conversation> {
         let g = group_ref(conversation_id)?;
-        let feed = self.rest().group_info_by(&g).await?;
+        let feed = self.rest()?.group_info_by(&g).await?;
         let c = Conversation::from_feed(&feed);
         self.write(vec![Change::UpsertConversation(c)]).await?;
         self.conversation(conversation_id)
@@ -69,7 +69,7 @@ impl<S: Store> Client<S> {
             group_role: crate::api_groups::group_role::ADMIN,
         });
         let feed = self
-            .rest()
+            .rest()?
             .group_create(&NewGroup {
                 group_name: f.name,
                 client_group_id: None,
@@ -96,7 +96,7 @@ impl<S: Store> Client<S> {
     ) -> Result<Conversation> {
         let u = update.checked().map_err(invalid)?;
         let g = group_ref(conversation_id)?;
-        self.rest()
+        self.rest()?
             .group_update(
                 &g,
                 &GroupChanges {
@@ -117,7 +117,7 @@ impl<S: Store> Client<S> {
         content_type: &str,
         bytes: bytes::Bytes,
     ) -> Result<String> {
-        self.rest().upload_file(name, content_type, bytes).await
+        self.rest()?.upload_file(name, content_type, bytes).await
     }
 
     pub async fn add_group_member(
@@ -128,7 +128,7 @@ impl<S: Store> Client<S> {
     ) -> Result<Conversation> {
         let u = check_user_id(user_id).map_err(invalid)?;
         let role = assignable_role(role).map_err(invalid)?;
-        self.rest()
+        self.rest()?
             .group_add_member(&group_ref(conversation_id)?, &u, Some(role.code()))
             .await?;
         self.refresh_group(conversation_id).await
@@ -140,7 +140,7 @@ impl<S: Store> Client<S> {
         user_id: &str,
     ) -> Result<Conversation> {
         let u = check_user_id(user_id).map_err(invalid)?;
-        self.rest()
+        self.rest()?
             .group_remove_member(&group_ref(conversation_id)?, &u)
             .await?;
         self.refresh_group(conversation_id).await
@@ -154,7 +154,7 @@ impl<S: Store> Client<S> {
     ) -> Result<Conversation> {
         let u = check_user_id(user_id).map_err(invalid)?;
         let role = assignable_role(role).map_err(invalid)?;
-        self.rest()
+        self.rest()?
             .group_update(
                 &group_ref(conversation_id)?,
                 &GroupChanges {
@@ -171,7 +171,7 @@ impl<S: Store> Client<S> {
 
     /// Leave a group: it leaves the cache.
     pub async fn leave_group(&self, conversation_id: &str) -> Result<()> {
-        self.rest()
+        self.rest()?
             .group_leave(&group_ref(conversation_id)?)
             .await?;
         self.write(vec![Change::RemoveConversation {
@@ -183,7 +183,7 @@ impl<S: Store> Client<S> {
 
     /// Delete a group (admins only: the platform's refusal comes back as the error).
     pub async fn delete_group(&self, conversation_id: &str) -> Result<()> {
-        self.rest()
+        self.rest()?
             .group_delete(&group_ref(conversation_id)?)
             .await?;
         self.write(vec![Change::RemoveConversation {
@@ -197,9 +197,9 @@ impl<S: Store> Client<S> {
     pub async fn mute(&self, conversation_id: &str, until: Option<i64>) -> Result<()> {
         let t = until.unwrap_or(0).max(0);
         if let Some(g) = group_id_of(conversation_id) {
-            self.rest().group_mute_until(&GroupRef::Id(g), t).await?;
+            self.rest()?.group_mute_until(&GroupRef::Id(g), t).await?;
         } else if let Some(user) = conversation_id.strip_prefix("u:") {
-            self.rest().mute_user_until(user, t).await?;
+            self.rest()?.mute_user_until(user, t).await?;
         } else {
             return Err(ClientError::Invalid("Unknown conversation.".into()));
         }
@@ -213,7 +213,7 @@ impl<S: Store> Client<S> {
 
     /// Open groups anyone may join (newest first), from the server.
     pub async fn open_groups(&self) -> Result<Vec<Conversation>> {
-        let page = self.rest().open_groups(50, None).await?;
+        let page = self.rest()?.open_groups(50, None).await?;
         Ok(page
             .group_pxys
             .iter()
@@ -224,7 +224,7 @@ impl<S: Store> Client<S> {
     /// Join an open group.
     pub async fn join_group(&self, conversation_id: &str) -> Result<Conversation> {
         let me = self.account().user_id.clone();
-        self.rest()
+        self.rest()?
             .group_add_member(&group_ref(conversation_id)?, &me, None)
             .await?;
         self.refresh_group(conversation_id).await
@@ -233,7 +233,7 @@ impl<S: Store> Client<S> {
     /// The members of one of the agent's contact lists (friends, favourites…), by name.
     pub async fn contact_list(&self, name: &str) -> Result<Vec<Contact>> {
         let feed = self
-            .rest()
+            .rest()?
             .contact_list_get(name, crate::api_groups::ContactList::Private)
             .await;
         let ids: Vec<String> = match feed {
@@ -257,10 +257,10 @@ impl<S: Store> Client<S> {
             return Err(ClientError::Invalid("That is not a list name.".into()));
         }
         if !add.is_empty() {
-            self.rest().contact_list_add(name, add).await?;
+            self.rest()?.contact_list_add(name, add).await?;
         }
         for u in remove {
-            self.rest()
+            self.rest()?
                 .contact_list_remove(name, crate::api_groups::ContactList::Private, u)
                 .await?;
         }
@@ -279,7 +279,7 @@ impl<S: Store> Client<S> {
         }
         if !missing.is_empty() {
             let fetched: Vec<Contact> = self
-                .rest()
+                .rest()?
                 .user_details_v2(&missing, &[])
                 .await?
                 .iter()
@@ -304,7 +304,7 @@ impl<S: Store> Client<S> {
             let mut start_time = None;
             for _ in 0..5 {
                 let page = match self
-                    .rest()
+                    .rest()?
                     .user_filter(&UserFilter {
                         page_size: Some(200),
                         start_time,
@@ -345,7 +345,7 @@ impl<S: Store> Client<S> {
     pub async fn contact_profile(&self, user_id: &str) -> Result<ContactProfile> {
         let u = check_user_id(user_id).map_err(invalid)?;
         let fresh = match self
-            .rest()
+            .rest()?
             .user_details_v2(std::slice::from_ref(&u), &[])
             .await
         {
@@ -363,7 +363,7 @@ impl<S: Store> Client<S> {
             Err(e) if e.is_transient() => false,
             Err(e) => return Err(e),
         };
-        let blocked = match self.rest().blocked_sync(0).await {
+        let blocked = match self.rest()?.blocked_sync(0).await {
             Ok((sync, _)) => Some(
                 sync.blocked_to_user_list
                     .iter()
@@ -393,7 +393,7 @@ impl<S: Store> Client<S> {
     pub async fn update_contact(&self, user_id: &str, update: &ContactUpdate) -> Result<Contact> {
         let u = check_user_id(user_id).map_err(invalid)?;
         let c = update.checked().map_err(invalid)?;
-        self.rest()
+        self.rest()?
             .update_profile_of(
                 &u,
                 &ProfileUpdate {
@@ -407,7 +407,7 @@ impl<S: Store> Client<S> {
             )
             .await?;
         let fresh: Vec<Contact> = self
-            .rest()
+            .rest()?
             .user_details_v2(std::slice::from_ref(&u), &[])
             .await?
             .iter()
@@ -425,9 +425,9 @@ impl<S: Store> Client<S> {
     pub async fn set_blocked(&self, user_id: &str, blocked: bool) -> Result<()> {
         let u = check_user_id(user_id).map_err(invalid)?;
         if blocked {
-            self.rest().block_user(&u).await
+            self.rest()?.block_user(&u).await
         } else {
-            self.rest().unblock_user(&u).await
+            self.rest()?.unblock_user(&u).await
         }
     }
 
@@ -461,7 +461,7 @@ impl<S: Store> Client<S> {
             None => {}
         }
         let feed = self
-            .rest()
+            .rest()?
             .create_conversation(&NewConversation {
                 title,
                 members,
@@ -511,7 +511,7 @@ impl<S: Store> Client<S> {
                 return self.cancel_queued(ck).await;
             }
         }
-        self.rest().delete_message(key, for_everyone).await?;
+        self.rest()?.delete_message(key, for_everyone).await?;
         self.write(vec![Change::DeleteMessage {
             key: key.to_owned(),
         }])
@@ -521,7 +521,7 @@ impl<S: Store> Client<S> {
 
     /// Delivered and read, per recipient (from the server).
     pub async fn message_info(&self, key: &str) -> Result<Vec<RecipientState>> {
-        let receipts = self.rest().message_info(key).await?;
+        let receipts = self.rest()?.message_info(key).await?;
         let mut out = Vec::new();
         for r in receipts {
             let Some(user_id) = r.user_id.clone().filter(|u| !u.is_empty()) else {
