@@ -14,6 +14,7 @@ pub mod secret;
 pub mod server;
 pub mod signin;
 pub mod store;
+pub mod wapikit;
 #[cfg(any(test, feature = "store-suite"))]
 pub mod store_suite;
 pub mod wire;
