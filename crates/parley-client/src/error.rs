@@ -16,6 +16,10 @@ pub enum ClientError {
     /// The session is no longer valid (and refreshing it failed).
     #[error("the session has expired: {0}")]
     Unauthorized(String),
+    /// An API key (WapiKit's `x-access-token`) was refused: missing, invalid, revoked or of
+    /// an organisation the key's user has left. Signing in again does not help; a new key does.
+    #[error("{service} refused this API key: {detail}")]
+    ApiKeyRejected { service: String, detail: String },
     /// The server refused this action for this user (HTTP 403).
     #[error("not allowed: {0}")]
     Forbidden(String),
@@ -55,7 +59,9 @@ impl ClientError {
     pub fn to_app_error(&self) -> AppError {
         let code = match self {
             Self::Network { .. } => ErrorCode::Unreachable,
-            Self::InvalidCredentials | Self::Unauthorized(_) => ErrorCode::Unauthorized,
+            Self::InvalidCredentials | Self::Unauthorized(_) | Self::ApiKeyRejected { .. } => {
+                ErrorCode::Unauthorized
+            }
             Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::UnknownApplication(_) => ErrorCode::UnknownApplication,
             Self::Platform { .. } | Self::Http { .. } | Self::BadResponse(_) => {
@@ -75,6 +81,9 @@ impl ClientError {
                 format!("The server does not know the application key \"{k}\".")
             }
             Self::Unauthorized(_) => "Your session has expired. Sign in again.".to_owned(),
+            Self::ApiKeyRejected { service, .. } => format!(
+                "{service} refused this API key. Create a new key in {service} and enter it again."
+            ),
             Self::Forbidden(d) => {
                 let d = d.trim();
                 if d.is_empty() || d.len() > 200 || d.contains('<') {

@@ -9,6 +9,7 @@ pub mod api_kommunicate;
 pub mod api_messages;
 pub mod api_users;
 pub mod api_util;
+pub mod api_wapikit;
 pub mod attachments;
 pub mod client;
 pub mod error;

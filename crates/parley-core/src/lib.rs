@@ -14,9 +14,9 @@ pub mod secret;
 pub mod server;
 pub mod signin;
 pub mod store;
-pub mod wapikit;
 #[cfg(any(test, feature = "store-suite"))]
 pub mod store_suite;
+pub mod wapikit;
 pub mod wire;
 
 pub use error::{AppError, ErrorCode};

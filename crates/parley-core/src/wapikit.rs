@@ -355,7 +355,9 @@ impl Message {
                         name: self.data_str("name"),
                         address: self.data_str("address"),
                     },
-                    _ => MessageContent::Other(self.message_type.clone(), self.message_data.clone()),
+                    _ => {
+                        MessageContent::Other(self.message_type.clone(), self.message_data.clone())
+                    }
                 }
             }
             MessageType::Reaction => MessageContent::Reaction {
@@ -476,7 +478,10 @@ pub struct NewMessage {
 impl NewMessage {
     fn with(kind: MessageType, fields: Vec<(&str, Option<Value>)>) -> Self {
         let mut data = Map::new();
-        data.insert("messageType".into(), Value::String(kind.as_str().to_owned()));
+        data.insert(
+            "messageType".into(),
+            Value::String(kind.as_str().to_owned()),
+        );
         for (k, v) in fields {
             if let Some(v) = v {
                 data.insert(k.to_owned(), v);
@@ -490,7 +495,10 @@ impl NewMessage {
     }
 
     pub fn text(text: impl Into<String>) -> Self {
-        Self::with(MessageType::Text, vec![("text", Some(Value::String(text.into())))])
+        Self::with(
+            MessageType::Text,
+            vec![("text", Some(Value::String(text.into())))],
+        )
     }
 
     /// An image by link (or media id), with an optional caption.
@@ -558,14 +566,28 @@ pub enum WkEvent {
         message: Box<Message>,
     },
     /// The conversation was assigned to the member whose stream this is.
-    ChatAssignment { conversation_id: String },
+    ChatAssignment {
+        conversation_id: String,
+    },
     /// The conversation was taken from the member whose stream this is.
-    ChatUnAssignment { conversation_id: String },
-    ConversationClosed { conversation_id: String },
-    NewConversation { conversation: Box<Conversation> },
-    MessageRead { message_id: String },
-    MessageDelivered { message_id: String },
-    MessageSent { message_id: String },
+    ChatUnAssignment {
+        conversation_id: String,
+    },
+    ConversationClosed {
+        conversation_id: String,
+    },
+    NewConversation {
+        conversation: Box<Conversation>,
+    },
+    MessageRead {
+        message_id: String,
+    },
+    MessageDelivered {
+        message_id: String,
+    },
+    MessageSent {
+        message_id: String,
+    },
     /// Sending failed (`error` when the server says why). The server also sends this type
     /// with only a conversation id (its "conversation read" event reuses the type).
     MessageErrored {
@@ -574,11 +596,18 @@ pub enum WkEvent {
         error: Option<String>,
     },
     /// The client should reload its lists.
-    ReloadRequired { is_reload_required: bool },
-    Error { error: String },
+    ReloadRequired {
+        is_reload_required: bool,
+    },
+    Error {
+        error: String,
+    },
     /// A type this version does not know (e.g. `CampaignProgress`, `NewNotification`), with its
     /// data when it decoded.
-    Unknown { event_type: String, data: Value },
+    Unknown {
+        event_type: String,
+        data: Value,
+    },
 }
 
 /// The JSON key a Go field name or JSON tag stands for: MessagePack from Go may carry the field
@@ -708,7 +737,10 @@ pub fn rfc3339(secs: i64, nanos: u32) -> String {
 
 /// RFC 3339 of a time in milliseconds since the epoch.
 pub fn rfc3339_ms(ms: i64) -> String {
-    rfc3339(ms.div_euclid(1000), (ms.rem_euclid(1000) as u32) * 1_000_000)
+    rfc3339(
+        ms.div_euclid(1000),
+        (ms.rem_euclid(1000) as u32) * 1_000_000,
+    )
 }
 
 /// Milliseconds since the epoch of an RFC 3339 time (`Z` or `±hh:mm`, any fraction).
@@ -818,7 +850,10 @@ pub const MAX_EVENT_DATA: usize = 4 * 1024 * 1024;
 pub fn decode_event_data(data_base64: &str) -> Result<Value, String> {
     use base64::Engine as _;
     if data_base64.len() > MAX_EVENT_DATA {
-        return Err(format!("event data of {} bytes is too large", data_base64.len()));
+        return Err(format!(
+            "event data of {} bytes is too large",
+            data_base64.len()
+        ));
     }
     let compact: String = data_base64
         .chars()
@@ -990,9 +1025,18 @@ mod tests {
         let c: Conversation = serde_json::from_value(v).unwrap();
         assert_eq!(c.status, ConversationStatus::Unknown("Snoozed".into()));
         assert!(!c.status.is_known());
-        assert_eq!(serde_json::to_value(&c).unwrap()["status"], json!("Snoozed"));
-        assert_eq!(MessageType::parse("Interactive"), MessageType::Unknown("Interactive".into()));
-        assert_eq!(MessageStatus::parse("UnDelivered"), MessageStatus::UnDelivered);
+        assert_eq!(
+            serde_json::to_value(&c).unwrap()["status"],
+            json!("Snoozed")
+        );
+        assert_eq!(
+            MessageType::parse("Interactive"),
+            MessageType::Unknown("Interactive".into())
+        );
+        assert_eq!(
+            MessageStatus::parse("UnDelivered"),
+            MessageStatus::UnDelivered
+        );
     }
 
     #[test]
@@ -1036,13 +1080,22 @@ mod tests {
     fn test_rfc3339_round_trips() {
         assert_eq!(rfc3339_ms(1_739_871_703_000), "2025-02-18T09:41:43Z");
         assert_eq!(rfc3339_ms(1_739_871_703_250), "2025-02-18T09:41:43.250Z");
-        assert_eq!(parse_rfc3339_ms("2025-02-18T09:41:43Z"), Some(1_739_871_703_000));
-        assert_eq!(parse_rfc3339_ms("2025-02-18T09:41:43.25Z"), Some(1_739_871_703_250));
+        assert_eq!(
+            parse_rfc3339_ms("2025-02-18T09:41:43Z"),
+            Some(1_739_871_703_000)
+        );
+        assert_eq!(
+            parse_rfc3339_ms("2025-02-18T09:41:43.25Z"),
+            Some(1_739_871_703_250)
+        );
         assert_eq!(
             parse_rfc3339_ms("2025-02-18T11:41:43.123456+02:00"),
             Some(1_739_871_703_123)
         );
-        assert_eq!(parse_rfc3339_ms("2000-02-29T00:00:00Z"), Some(951_782_400_000));
+        assert_eq!(
+            parse_rfc3339_ms("2000-02-29T00:00:00Z"),
+            Some(951_782_400_000)
+        );
         assert_eq!(parse_rfc3339_ms("yesterday"), None);
         assert_eq!(parse_rfc3339_ms("2025-13-01T00:00:00Z"), None);
     }
@@ -1101,7 +1154,10 @@ mod tests {
             ("createdAt", ts),
             ("messageData", map(vec![("text", "Olá".into())])),
         ]);
-        let data = msgpack(&map(vec![("conversation", conversation), ("message", message)]));
+        let data = msgpack(&map(vec![
+            ("conversation", conversation),
+            ("message", message),
+        ]));
         let WkEvent::NewMessage {
             conversation,
             message,
@@ -1110,7 +1166,11 @@ mod tests {
             panic!("not a NewMessage");
         };
         assert_eq!(conversation.unique_id, "c1");
-        assert_eq!(conversation.contact.attributes["City"], json!("Porto"), "data keys kept");
+        assert_eq!(
+            conversation.contact.attributes["City"],
+            json!("Porto"),
+            "data keys kept"
+        );
         assert_eq!(message.created_at, "2025-02-18T09:41:43.250Z");
         assert_eq!(message.text().as_deref(), Some("Olá"));
     }
@@ -1125,8 +1185,12 @@ mod tests {
     fn test_decode_event_bad_msgpack_is_an_error() {
         // A str8 without its length; a truncated map; trailing bytes.
         let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
-        assert!(decode_event("MessageRead", &b64(&[0xd9])).unwrap_err().contains("MessagePack"));
-        assert!(decode_event("MessageRead", &b64(&[0x80, 0x80])).unwrap_err().contains("after"));
+        assert!(decode_event("MessageRead", &b64(&[0xd9]))
+            .unwrap_err()
+            .contains("MessagePack"));
+        assert!(decode_event("MessageRead", &b64(&[0x80, 0x80]))
+            .unwrap_err()
+            .contains("after"));
         assert!(decode_event("MessageRead", &b64(&[0x81, 0xa1])).is_err());
         // Valid MessagePack of the wrong shape.
         let e = decode_event("NewMessage", &msgpack(&rmpv::Value::from(7))).unwrap_err();
