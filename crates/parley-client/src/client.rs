@@ -38,8 +38,11 @@ use crate::secrets::SecretStore;
 
 mod kommunicate;
 mod people;
+mod wapikit;
 
 pub(crate) use kommunicate::Kommunicate;
+pub(crate) use wapikit::WapiKit;
+pub use wapikit::CURSOR_WAPIKIT;
 
 pub const CURSOR_MESSAGES: &str = "message_sync";
 pub const CURSOR_GROUPS: &str = "group_sync";
@@ -145,6 +148,8 @@ impl Default for ClientOptions {
 pub(crate) enum Provider {
     /// Kommunicate / Applozic (`client/kommunicate.rs`), the reference implementation.
     Kommunicate(Kommunicate),
+    /// WapiKit, WhatsApp Business (`client/wapikit.rs`): API key, REST, server-sent events.
+    WapiKit(WapiKit),
 }
 
 struct Inner<S: Store> {
@@ -199,12 +204,20 @@ impl<S: Store> Client<S> {
         http: reqwest::Client,
         options: ClientOptions,
     ) -> Result<Self> {
-        let broker = mqtt::parse_broker(&account.endpoints.mqtt)?;
-        let rest = Arc::new(RestClient::new(
-            http,
-            account.endpoints.clone(),
-            session.clone(),
-        ));
+        let provider = match account.platform {
+            parley_core::Platform::Kommunicate => {
+                let broker = mqtt::parse_broker(&account.endpoints.mqtt)?;
+                let rest = Arc::new(RestClient::new(
+                    http,
+                    account.endpoints.clone(),
+                    session.clone(),
+                ));
+                Provider::Kommunicate(Kommunicate::new(rest, broker))
+            }
+            parley_core::Platform::WapiKit => {
+                Provider::WapiKit(WapiKit::new(http, &account, &session)?)
+            }
+        };
         let (events, _) = broadcast::channel(1024);
         let (state, _) = watch::channel(ConnectionState::Connecting);
         let (writer, writer_rx) = mpsc::unbounded_channel();
@@ -213,7 +226,7 @@ impl<S: Store> Client<S> {
             account,
             store,
             session,
-            provider: Provider::Kommunicate(Kommunicate::new(rest, broker)),
+            provider,
             options: StdMutex::new(options),
             events,
             state,
@@ -790,6 +803,9 @@ impl<S: Store> Inner<S> {
     pub(crate) fn km(&self) -> Result<&Kommunicate> {
         match &self.provider {
             Provider::Kommunicate(k) => Ok(k),
+            Provider::WapiKit(_) => Err(ClientError::Unsupported(
+                "WhatsApp (WapiKit) accounts do not offer this.".into(),
+            )),
         }
     }
 
@@ -801,6 +817,7 @@ impl<S: Store> Inner<S> {
     fn host(&self) -> &str {
         match &self.provider {
             Provider::Kommunicate(k) => &k.broker.host,
+            Provider::WapiKit(w) => &w.host,
         }
     }
 
@@ -808,6 +825,7 @@ impl<S: Store> Inner<S> {
     fn link_is_insecure(&self) -> bool {
         match &self.provider {
             Provider::Kommunicate(k) => k.broker.insecure_remote,
+            Provider::WapiKit(w) => w.insecure_remote,
         }
     }
 
@@ -832,6 +850,7 @@ impl<S: Store> Inner<S> {
                     }
                 }
             }
+            Provider::WapiKit(_) => self.wk_connect_once(backoff, shutdown).await,
         }
     }
 
@@ -839,6 +858,8 @@ impl<S: Store> Inner<S> {
     async fn catch_up(&self, messages: bool, groups: bool) -> Result<()> {
         match &self.provider {
             Provider::Kommunicate(_) => self.km_catch_up(messages, groups).await,
+            // One cursor covers everything.
+            Provider::WapiKit(_) => self.wk_catch_up().await,
         }
     }
 
@@ -846,6 +867,7 @@ impl<S: Store> Inner<S> {
     async fn deliver(&self, item: &OutboxItem) -> Result<(String, i64)> {
         match &self.provider {
             Provider::Kommunicate(km) => kommunicate::deliver(km, item).await,
+            Provider::WapiKit(_) => self.wk_deliver(item).await,
         }
     }
 
@@ -858,6 +880,7 @@ impl<S: Store> Inner<S> {
     ) -> Result<bool> {
         match &self.provider {
             Provider::Kommunicate(_) => self.km_history(conversation_id, before, limit).await,
+            Provider::WapiKit(_) => self.wk_history(conversation_id, before, limit).await,
         }
     }
 
@@ -867,6 +890,7 @@ impl<S: Store> Inner<S> {
                 Some(g) => km.rest.mark_group_read(g).await,
                 None => Ok(()),
             },
+            Provider::WapiKit(_) => self.wk_read(conversation_id).await,
         }
     }
 
@@ -877,6 +901,7 @@ impl<S: Store> Inner<S> {
                     .ok_or_else(|| ClientError::Invalid("not a support conversation".into()))?;
                 km.rest.change_status(g, status.code()).await.map(|_| ())
             }
+            Provider::WapiKit(_) => self.wk_status(conversation_id, status).await,
         }
     }
 
@@ -884,12 +909,14 @@ impl<S: Store> Inner<S> {
     async fn remote_assign(&self, conversation_id: &str, assignee: &str) -> Result<String> {
         match &self.provider {
             Provider::Kommunicate(km) => kommunicate::assign(km, conversation_id, assignee).await,
+            Provider::WapiKit(_) => self.wk_assign(conversation_id, assignee).await,
         }
     }
 
     async fn agents(&self) -> Result<Vec<Agent>> {
         match &self.provider {
             Provider::Kommunicate(km) => kommunicate::agents(km).await,
+            Provider::WapiKit(_) => self.wk_agents().await,
         }
     }
 
@@ -900,6 +927,7 @@ impl<S: Store> Inner<S> {
                 let users = km.rest.user_details(&[user_id.to_owned()]).await.ok()?;
                 users.iter().find_map(Contact::from_detail)
             }
+            Provider::WapiKit(_) => self.wk_fetch_contact(user_id).await,
         }
     }
 

@@ -119,6 +119,23 @@ impl Session {
         account: &parley_core::Account,
         secrets: Arc<dyn SecretStore>,
     ) -> Result<Option<Self>> {
+        if account.platform == parley_core::Platform::WapiKit {
+            // An API key: no device key, no refresh.
+            let Some(key) = secrets.get(&account.id, SecretKind::ApiKey)? else {
+                return Ok(None);
+            };
+            return Ok(Some(Self::new(
+                account.id.clone(),
+                account.app_key.clone(),
+                account.user_id.clone(),
+                account.user_key.clone(),
+                account.is_agent,
+                Secret::new(String::new()),
+                key,
+                None,
+                secrets,
+            )));
+        }
         let device_key = secrets.get(&account.id, SecretKind::DeviceKey)?;
         let token = secrets.get(&account.id, SecretKind::AuthToken)?;
         let (Some(device_key), Some(token)) = (device_key, token) else {
@@ -136,6 +153,11 @@ impl Session {
             dashboard,
             secrets,
         )))
+    }
+
+    /// The token without waiting (`None` only while a refresh is writing it).
+    pub fn token_now(&self) -> Option<Secret> {
+        self.token.try_read().ok().map(|t| t.clone())
     }
 
     pub async fn token(&self) -> Secret {

@@ -21,7 +21,7 @@ pub mod secrets;
 pub use client::{Client, ClientEvent, ClientOptions};
 pub use error::{ClientError, Result};
 pub use http::Session;
-pub use login::{remember_account, sign_in, SignedIn};
+pub use login::{remember_account, sign_in, sign_in_wapikit, SignedIn};
 pub use secrets::{MemorySecrets, SecretKind, SecretStore};
 
 /// rustls needs one process-wide crypto provider; Parley uses ring (reqwest's choice), so no

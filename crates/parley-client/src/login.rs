@@ -122,6 +122,68 @@ pub async fn sign_in(
     })
 }
 
+/// Sign in to WapiKit with an API key: `GET /user` and the organisation's members say whose
+/// key it is (the account is that member); the key goes to the secret store.
+pub async fn sign_in_wapikit(
+    http: &reqwest::Client,
+    base_url: &str,
+    api_key: Secret,
+    secrets: Arc<dyn SecretStore>,
+) -> Result<SignedIn> {
+    let api = crate::api_wapikit::WapiKitClient::new(http.clone(), base_url, api_key.clone())?;
+    let me = api.me().await?;
+    let org = me
+        .user
+        .organization
+        .as_ref()
+        .and_then(|o| o.get("uniqueId"))
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .unwrap_or("org")
+        .to_owned();
+    let app_key = format!("wapikit-{org}");
+    let user_id = me.member_id().to_owned();
+    let account_id = Account::make_id(&app_key, &user_id);
+    let base = api.base_url().to_owned();
+    let account = Account {
+        id: account_id.clone(),
+        app_key: app_key.clone(),
+        user_id: user_id.clone(),
+        display_name: Some(me.member.name.clone())
+            .filter(|n| !n.is_empty())
+            .or_else(|| Some(me.user.name.clone()).filter(|n| !n.is_empty())),
+        user_key: me.user_id().to_owned(),
+        endpoints: parley_core::Endpoints {
+            chat: base.clone(),
+            api: base.clone(),
+            services: base,
+            mqtt: String::new(),
+        },
+        is_agent: true,
+        added_at: now_ms(),
+        platform: parley_core::Platform::WapiKit,
+    };
+    secrets.set(&account_id, SecretKind::ApiKey, &api_key)?;
+    let session = Arc::new(Session::new(
+        account_id,
+        app_key,
+        user_id,
+        me.user_id().to_owned(),
+        true,
+        Secret::new(String::new()),
+        api_key,
+        None,
+        secrets,
+    ));
+    tracing::info!(account = %account.id, "signed in to WapiKit");
+    Ok(SignedIn {
+        account,
+        session,
+        server_time: now_ms(),
+        broker_url: None,
+    })
+}
+
 async fn post_json(
     http: &reqwest::Client,
     url: &str,

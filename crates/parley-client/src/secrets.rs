@@ -15,14 +15,17 @@ pub enum SecretKind {
     DeviceKey,
     AuthToken,
     DashboardToken,
+    /// A platform API key (WapiKit's `x-access-token`).
+    ApiKey,
 }
 
 impl SecretKind {
-    pub const ALL: [SecretKind; 4] = [
+    pub const ALL: [SecretKind; 5] = [
         Self::Password,
         Self::DeviceKey,
         Self::AuthToken,
         Self::DashboardToken,
+        Self::ApiKey,
     ];
 
     #[cfg_attr(not(feature = "os-keyring"), allow(dead_code))]
@@ -32,6 +35,7 @@ impl SecretKind {
             Self::DeviceKey => "device-key",
             Self::AuthToken => "auth-token",
             Self::DashboardToken => "dashboard-token",
+            Self::ApiKey => "api-key",
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod store;
 #[cfg(any(test, feature = "store-suite"))]
 pub mod store_suite;
 pub mod wapikit;
+pub mod wapikit_model;
 pub mod wire;
 
 pub use error::{AppError, ErrorCode};
