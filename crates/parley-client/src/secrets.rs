@@ -15,7 +15,14 @@ pub enum SecretKind {
     DeviceKey,
     AuthToken,
     DashboardToken,
+    /// The Dixa API token. App-wide (kept under the account name [`DIXA_ACCOUNT`]), so not
+    /// in [`SecretKind::ALL`], which lists what an account's sign-out forgets.
+    DixaToken,
 }
+
+/// The keyring account name the Dixa API token is kept under (no chat account id has this
+/// form: those are `<appKey>:<userId>`).
+pub const DIXA_ACCOUNT: &str = "parley-dixa";
 
 impl SecretKind {
     pub const ALL: [SecretKind; 4] = [
@@ -32,6 +39,7 @@ impl SecretKind {
             Self::DeviceKey => "device-key",
             Self::AuthToken => "auth-token",
             Self::DashboardToken => "dashboard-token",
+            Self::DixaToken => "dixa-token",
         }
     }
 }
