@@ -235,7 +235,9 @@ impl Shell {
         self.secrets
             .set(DIXA_ACCOUNT, SecretKind::DixaToken, &token)?;
         let mut settings = self.current_settings();
-        settings.dixa_url = (url != self.dixa_default_url().await).then_some(url);
+        // Kept explicitly: the token must keep going to the address it was checked against,
+        // even when the default changes (another account signed in).
+        settings.dixa_url = Some(url);
         self.apply_settings(settings).await?;
         *self.dixa.lock().await = Some(Arc::new(client));
         log::info!("Dixa API token saved and checked");

@@ -4,7 +4,7 @@ import DixaPanel from "./DixaPanel.svelte";
 import { createMockIpc, type MockIpc } from "../lib/ipc/mock";
 import { MOCK_DIXA_TOKEN, dixaUser, type MockDixaOptions } from "../lib/ipc/mockDixa";
 import type { Contact, DixaConversationRow } from "../lib/ipc/ipc";
-import { settingsRequest } from "../settings/settingsRequest.svelte";
+import { dixaSettings, settingsRequest } from "../settings/settingsRequest.svelte";
 
 const TOMAS = "0f6c8f5e-0000-4000-8000-000000000002";
 
@@ -181,5 +181,17 @@ describe("Dixa in the contact panel", () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe("Dixa in the contact panel after a settings change", () => {
+  it("looks the customer up again once a token is saved", async () => {
+    const ipc = createMockIpc({ dixa: { savedToken: null, users: [tomas()] } });
+    render(DixaPanel, { ipc, contact: customer() });
+    await screen.findByRole("button", { name: "Open Dixa settings" });
+    const r = await ipc.dixaConnect({ url: "https://dev.dixa.io/v1", token: MOCK_DIXA_TOKEN });
+    expect(r.status).toBe("ok");
+    dixaSettings.changed();
+    await vi.waitFor(() => expect(document.querySelector("#dixa-name")?.textContent).toBe("Tomás Ruiz"));
   });
 });

@@ -2,7 +2,7 @@
 // Dixa settings" link). The shell watches it, opens the settings and clears it.
 import type { SettingsSection } from "./SettingsPanel.svelte";
 
-const state = $state<{ section: SettingsSection | null }>({ section: null });
+const state = $state<{ section: SettingsSection | null; dixa: number }>({ section: null, dixa: 0 });
 
 export const settingsRequest = {
   get section(): SettingsSection | null {
@@ -13,5 +13,15 @@ export const settingsRequest = {
   },
   clear(): void {
     state.section = null;
+  },
+};
+
+/** Bumped when the Dixa token or address changes: the contact panel looks the customer up again. */
+export const dixaSettings = {
+  get version(): number {
+    return state.dixa;
+  },
+  changed(): void {
+    state.dixa += 1;
   },
 };
