@@ -24,11 +24,17 @@ const shot = (name) => keep(s, name);
 
 /** A call to the sandbox's Dixa API with its token; the parsed answer (`{data}` unwrapped). */
 async function dixa(method, path, body) {
-  const res = await fetch(`${sb.ready.http}/v1${path}`, {
-    method,
-    headers: { Authorization: dixaToken, ...(body ? { "content-type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
+  let res;
+  // The app uses the same token: wait out Dixa's rate limit (429 + Retry-After) as it does.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    res = await fetch(`${sb.ready.http}/v1${path}`, {
+      method,
+      headers: { Authorization: dixaToken, ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    if (res.status !== 429) break;
+    await sleep(1000 * Number(res.headers.get("retry-after") ?? 1));
+  }
   const text = await res.text();
   if (!res.ok) throw new Error(`Dixa ${method} ${path}: ${res.status} ${text}`);
   return JSON.parse(text).data;

@@ -99,11 +99,17 @@ try {
       const email = await s.waitText("#contact-email-text", (t) => t.includes("@"), { timeout: 15_000 });
       const name = await s.waitText("#contact-name-text", (t) => t.length > 0);
       const dixa = async (method, path, body) => {
-        const res = await fetch(`${sb.ready.http}/v1${path}`, {
-          method,
-          headers: { Authorization: sb.ready.dixaToken, "content-type": "application/json" },
-          body: body ? JSON.stringify(body) : undefined,
-        });
+        let res;
+        // The app uses the same token: wait out Dixa's rate limit (429 + Retry-After) as it does.
+        for (let attempt = 0; attempt < 5; attempt++) {
+          res = await fetch(`${sb.ready.http}/v1${path}`, {
+            method,
+            headers: { Authorization: sb.ready.dixaToken, "content-type": "application/json" },
+            body: body ? JSON.stringify(body) : undefined,
+          });
+          if (res.status !== 429) break;
+          await sleep(1000 * Number(res.headers.get("retry-after") ?? 1));
+        }
         if (!res.ok) throw new Error(`Dixa ${method} ${path}: ${res.status} ${await res.text()}`);
         return (await res.json()).data;
       };
