@@ -61,6 +61,17 @@ const COMMANDS: &[&str] = &[
     "clear_cache",
     "open_logs_folder",
     "remote_image",
+    "dixa_status",
+    "dixa_connect",
+    "dixa_disconnect",
+    "dixa_lookup",
+    "dixa_end_user",
+    "dixa_create_end_user",
+    "dixa_update_end_user",
+    "dixa_conversations",
+    "dixa_anonymize",
+    "dixa_import_pick",
+    "dixa_import_csv",
 ];
 
 fn main() {

@@ -491,7 +491,13 @@ pub fn settings(shell: State<'_, Shell>) -> AppSettings {
 
 #[tauri::command]
 #[specta::specta]
-pub async fn save_settings(shell: State<'_, Shell>, settings: AppSettings) -> Result<(), AppError> {
+pub async fn save_settings(
+    shell: State<'_, Shell>,
+    mut settings: AppSettings,
+) -> Result<(), AppError> {
+    // The Dixa address is saved by `dixa_connect`; a settings screen holding an older copy
+    // must not put the previous address back.
+    settings.dixa_url = shell.current_settings().dixa_url;
     shell.apply_settings(settings).await
 }
 
@@ -749,22 +755,24 @@ mod tests {
     #[test]
     fn test_build_rs_permissions_match_registered_commands() {
         let build_rs = include_str!("../build.rs");
-        for c in COMMANDS {
+        let all = || COMMANDS.iter().chain(crate::commands_dixa::COMMANDS);
+        for c in all() {
             assert!(
                 build_rs.contains(&format!("\"{c}\"")),
                 "{c} missing in build.rs"
             );
         }
         let caps = include_str!("../capabilities/main-window.json");
-        for c in COMMANDS {
+        for c in all() {
             let perm = format!("allow-{}", c.replace('_', "-"));
             assert!(caps.contains(&perm), "{perm} missing in capabilities");
         }
         let lib = include_str!("lib.rs");
-        for c in COMMANDS {
+        for c in all() {
             assert!(
                 lib.contains(&format!("commands::{c},"))
-                    || lib.contains(&format!("commands_people::{c},")),
+                    || lib.contains(&format!("commands_people::{c},"))
+                    || lib.contains(&format!("commands_dixa::{c},")),
                 "{c} missing in specta_builder"
             );
         }

@@ -2,6 +2,7 @@
 //! core crates and maps the result to `Result<T, AppError>` (`{code, message, field}` in the UI).
 
 pub mod commands;
+pub mod commands_dixa;
 pub mod commands_people;
 mod logging;
 mod notifications;
@@ -80,6 +81,17 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands_people::clear_cache,
             commands_people::open_logs_folder,
             commands_people::remote_image,
+            commands_dixa::dixa_status,
+            commands_dixa::dixa_connect,
+            commands_dixa::dixa_disconnect,
+            commands_dixa::dixa_lookup,
+            commands_dixa::dixa_end_user,
+            commands_dixa::dixa_create_end_user,
+            commands_dixa::dixa_update_end_user,
+            commands_dixa::dixa_conversations,
+            commands_dixa::dixa_anonymize,
+            commands_dixa::dixa_import_pick,
+            commands_dixa::dixa_import_csv,
         ])
         .events(tauri_specta::collect_events![
             shell::UiBatch,

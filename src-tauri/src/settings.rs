@@ -37,6 +37,11 @@ pub struct AppSettings {
     /// Changed keyboard shortcuts: action id → key combo (e.g. "Mod+Shift+E"). Actions not
     /// listed use their default.
     pub shortcuts: BTreeMap<String, String>,
+    /// The Dixa API address (e.g. `https://dev.dixa.io/v1`); `None` uses the default for the
+    /// signed-in account. Owned by the Dixa commands: `save_settings` keeps the saved one.
+    /// (The token is in the keyring, never here.)
+    #[serde(default)]
+    pub dixa_url: Option<String>,
 }
 
 impl Default for AppSettings {
@@ -47,6 +52,7 @@ impl Default for AppSettings {
             theme: ThemePreference::default(),
             locale: "en".into(),
             shortcuts: BTreeMap::new(),
+            dixa_url: None,
         }
     }
 }

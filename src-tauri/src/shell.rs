@@ -5,13 +5,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 
+use parley_client::api_dixa::{dixa_app_error, DixaClient, EndUserFilter, PageRequest};
 use parley_client::attachments::AttachmentCache;
-use parley_client::secrets::SecretStore;
+use parley_client::secrets::{SecretKind, SecretStore, DIXA_ACCOUNT};
 use parley_client::{Client, ClientEvent, ClientOptions, Session};
 use parley_core::model::{ConnectionState, Message};
 use parley_core::notify::NotificationIntent;
 use parley_core::store::{Store, ViewCounts};
-use parley_core::{Account, AppError, ErrorCode};
+use parley_core::{Account, AppError, ErrorCode, Secret};
 use parley_store::SqliteStore;
 use serde::Serialize;
 use tauri::{AppHandle, Manager};
@@ -38,6 +39,9 @@ pub struct Shell {
     pub tray: StdMutex<Option<Tray>>,
     /// True once the accounts of the last session are resumed (or could not be).
     resumed: tokio::sync::watch::Sender<bool>,
+    /// The Dixa client of the saved token and address, built on first use; one per token so
+    /// its pacing and 429 gate are shared by every call.
+    dixa: tokio::sync::Mutex<Option<Arc<DixaClient>>>,
 }
 
 /// What the UI receives, coalesced: everything that changed since the last frame.
@@ -132,6 +136,7 @@ impl Shell {
             unread: StdMutex::new(HashMap::new()),
             tray: StdMutex::new(None),
             resumed: tokio::sync::watch::channel(false).0,
+            dixa: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -149,6 +154,101 @@ impl Shell {
         if let Ok(mut s) = self.settings.lock() {
             *s = settings;
         }
+        Ok(())
+    }
+
+    // ---- Dixa ---------------------------------------------------------------------------
+
+    /// The Dixa address used when none is saved: the sandbox's own `/v1` when a signed-in
+    /// account is on a local (loopback) server, else Dixa's.
+    pub async fn dixa_default_url(&self) -> String {
+        for c in self.clients.read().await.values() {
+            let chat = &c.account().endpoints.chat;
+            if let Ok(u) = url::Url::parse(chat) {
+                if is_loopback(&u) {
+                    return format!("{}/v1", chat.trim_end_matches('/'));
+                }
+            }
+        }
+        DIXA_DEFAULT_URL.to_owned()
+    }
+
+    /// The Dixa address in use (saved, else the default).
+    pub async fn dixa_url(&self) -> String {
+        match self.current_settings().dixa_url {
+            Some(u) => u,
+            None => self.dixa_default_url().await,
+        }
+    }
+
+    pub fn dixa_has_token(&self) -> Result<bool, AppError> {
+        Ok(self
+            .secrets
+            .get(DIXA_ACCOUNT, SecretKind::DixaToken)?
+            .is_some_and(|t| !t.is_empty()))
+    }
+
+    /// The shared client for the saved token and address (`unauthorized`, field `token`, when
+    /// no token is saved).
+    pub async fn dixa(&self) -> Result<Arc<DixaClient>, AppError> {
+        let mut slot = self.dixa.lock().await;
+        if let Some(c) = slot.as_ref() {
+            return Ok(c.clone());
+        }
+        let token = self
+            .secrets
+            .get(DIXA_ACCOUNT, SecretKind::DixaToken)?
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| AppError {
+                field: Some("token".into()),
+                ..AppError::new(
+                    ErrorCode::Unauthorized,
+                    "No Dixa API token is saved: add one in Settings › Dixa.",
+                )
+            })?;
+        let client = Arc::new(self.dixa_client_for(&self.dixa_url().await, token)?);
+        *slot = Some(client.clone());
+        Ok(client)
+    }
+
+    fn dixa_client_for(&self, url: &str, token: Secret) -> Result<DixaClient, AppError> {
+        let base = dixa_api_base(url)?;
+        DixaClient::with_http(self.http.clone(), &base, token).map_err(|e| dixa_app_error(&e))
+    }
+
+    /// Check `token` (or the saved one) against `url` with one cheap call, then save the
+    /// token in the keyring and the address in the settings. Nothing is saved if Dixa refuses.
+    pub async fn connect_dixa(&self, url: &str, token: Option<Secret>) -> Result<(), AppError> {
+        let url = normalise_dixa_url(url)?;
+        let token = match token.filter(|t| !t.expose().trim().is_empty()) {
+            Some(t) => Secret::new(t.expose().trim()),
+            None => self
+                .secrets
+                .get(DIXA_ACCOUNT, SecretKind::DixaToken)?
+                .ok_or_else(|| AppError::invalid_field("token", "Paste a Dixa API token."))?,
+        };
+        let client = self.dixa_client_for(&url, token.clone())?;
+        client
+            .end_users(&EndUserFilter::All, &PageRequest::first(1))
+            .await
+            .map_err(|e| dixa_app_error(&e))?;
+        self.secrets
+            .set(DIXA_ACCOUNT, SecretKind::DixaToken, &token)?;
+        let mut settings = self.current_settings();
+        // Kept explicitly: the token must keep going to the address it was checked against,
+        // even when the default changes (another account signed in).
+        settings.dixa_url = Some(url);
+        self.apply_settings(settings).await?;
+        *self.dixa.lock().await = Some(Arc::new(client));
+        log::info!("Dixa API token saved and checked");
+        Ok(())
+    }
+
+    /// Forget the Dixa token (the address stays).
+    pub async fn disconnect_dixa(&self) -> Result<(), AppError> {
+        self.secrets.delete(DIXA_ACCOUNT, SecretKind::DixaToken)?;
+        *self.dixa.lock().await = None;
+        log::info!("Dixa API token removed");
         Ok(())
     }
 
@@ -362,6 +462,48 @@ fn secret_store() -> Arc<dyn SecretStore> {
 #[cfg(test)]
 fn secret_store() -> Arc<dyn SecretStore> {
     Arc::new(parley_client::MemorySecrets::default())
+}
+
+/// Dixa's API address, as the settings show it.
+pub const DIXA_DEFAULT_URL: &str = "https://dev.dixa.io/v1";
+
+fn is_loopback(u: &url::Url) -> bool {
+    match u.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// A Dixa address as saved: `http(s)://host[:port][/path]/v1`, no query, no trailing slash;
+/// plain http only to this machine (the token would travel in clear).
+pub fn normalise_dixa_url(raw: &str) -> Result<String, AppError> {
+    let bad = |m: &str| AppError::invalid_field("url", m);
+    let u = url::Url::parse(raw.trim())
+        .map_err(|_| bad("Enter the Dixa API address, e.g. https://dev.dixa.io/v1."))?;
+    if !matches!(u.scheme(), "http" | "https") || u.host().is_none() {
+        return Err(bad("The Dixa address starts with https://."));
+    }
+    if u.scheme() == "http" && !is_loopback(&u) {
+        return Err(bad(
+            "Use https:// for Dixa: the API token must not travel unencrypted.",
+        ));
+    }
+    if u.query().is_some() || u.fragment().is_some() || !u.username().is_empty() {
+        return Err(bad("The Dixa address has no query, fragment or user name."));
+    }
+    let mut s = u.as_str().trim_end_matches('/').to_owned();
+    if !s.ends_with("/v1") {
+        s.push_str("/v1");
+    }
+    Ok(s)
+}
+
+/// The base `DixaClient` takes (its paths start with `/v1`).
+fn dixa_api_base(url: &str) -> Result<String, AppError> {
+    let url = normalise_dixa_url(url)?;
+    Ok(url.trim_end_matches("/v1").to_owned())
 }
 
 /// Forward a client's events to the UI, coalesced to at most one batch per frame (16 ms).

@@ -1,8 +1,9 @@
 // Runs last: after every other end-to-end session (sign-ins, replies, attachments, offline
 // queue, hostile content), nothing the app wrote to disk holds a secret. The app's whole
 // profile is searched (cache database and its WAL, logs, settings, window state, attachment
-// cache) for the agents' passwords and for any JWT (the authToken; the deviceKey only ever
-// travels inside the session kept by the keyring).
+// cache) for the agents' passwords, the sandbox's Dixa API token (put in Settings › Dixa by
+// 12-dixa) and for any JWT (the authToken; the deviceKey only ever travels inside the session
+// kept by the keyring).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -32,6 +33,8 @@ test("test_no_password_or_token_is_written_anywhere_in_the_app_profile", () => {
     (p) => p && p.length >= 6,
   );
   assert.ok(secrets.length > 0, "passwords to look for");
+  assert.ok(sb.ready.dixaToken, "the sandbox's Dixa token to look for");
+  secrets.push(sb.ready.dixaToken);
   // A JWT's header, base64url of '{"alg":' or '{"typ":' — what every authToken starts with.
   const jwt = /eyJ(hbGciOi|0eXAiOi)[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\./;
   const hits = [];
@@ -42,7 +45,7 @@ test("test_no_password_or_token_is_written_anywhere_in_the_app_profile", () => {
       const text = readFileSync(f).toString("latin1");
       scanned++;
       bytes += statSync(f).size;
-      for (const s of secrets) if (text.includes(s)) hits.push(`${f}: a password`);
+      for (const s of secrets) if (text.includes(s)) hits.push(`${f}: a password or token`);
       if (jwt.test(text)) hits.push(`${f}: a JWT`);
     }
   }

@@ -2,7 +2,9 @@
 // window shows (PNG) to SCREENSHOT_OUT. Run by `cargo xtask run --screenshot FILE`;
 // PARLEY_SHOT_SCREEN=settings pictures the settings screen instead; =composer the rich composer;
 // =palette the command palette; =shortcuts the shortcut settings;
-// =contact the conversation with the contact panel open; =groups the group screen.
+// =contact the conversation with the contact panel open; =groups the group screen;
+// =dixa the contact panel's Dixa section (the token put in Settings › Dixa first);
+// =dixa-settings Settings › Dixa connected to the sandbox.
 import { writeFileSync } from "node:fs";
 import { Session, sleep } from "./webdriver.mjs";
 import * as sb from "./sandbox.mjs";
@@ -79,6 +81,51 @@ try {
       "const el = document.querySelector('#group-mute'); el.value = '8h'; el.dispatchEvent(new Event('change', {bubbles: true}));",
     );
     await s.find("#group-muted");
+  }
+  // PARLEY_SHOT_SCREEN=dixa / dixa-settings: the sandbox's Dixa token saved through Settings ›
+  // Dixa; for `dixa`, the demo's Dixa end user Ingrid Larsen (attributes, conversations) is
+  // given the open customer's name and email, so the contact panel finds her.
+  if (process.env.PARLEY_SHOT_SCREEN?.startsWith("dixa")) {
+    await (await s.find("#settings-button")).click();
+    await (await s.find("#settings-tab-dixa")).click();
+    await s.waitText("#dixa-state", (t) => t.length > 1);
+    await (await s.find("#dixa-token")).type(sb.ready.dixaToken);
+    await (await s.find("#dixa-connect")).click();
+    await s.waitText("#dixa-state", (t) => t.startsWith("Connected"), { timeout: 15_000 });
+    if (process.env.PARLEY_SHOT_SCREEN === "dixa") {
+      await (await s.find("dialog#settings button.close")).click();
+      const toggle = await s.find("#contact-toggle");
+      if ((await toggle.attr("aria-expanded")) !== "true") await toggle.click();
+      const email = await s.waitText("#contact-email-text", (t) => t.includes("@"), { timeout: 15_000 });
+      const name = await s.waitText("#contact-name-text", (t) => t.length > 0);
+      const dixa = async (method, path, body) => {
+        let res;
+        // The app uses the same token: wait out Dixa's rate limit (429 + Retry-After) as it does.
+        for (let attempt = 0; attempt < 5; attempt++) {
+          res = await fetch(`${sb.ready.http}/v1${path}`, {
+            method,
+            headers: { Authorization: sb.ready.dixaToken, "content-type": "application/json" },
+            body: body ? JSON.stringify(body) : undefined,
+          });
+          if (res.status !== 429) break;
+          await sleep(1000 * Number(res.headers.get("retry-after") ?? 1));
+        }
+        if (!res.ok) throw new Error(`Dixa ${method} ${path}: ${res.status} ${await res.text()}`);
+        return (await res.json()).data;
+      };
+      const [ingrid] = await dixa("GET", "/endusers?email=ingrid.larsen@example.com");
+      if (!ingrid) throw new Error("the demo Dixa end user Ingrid Larsen is missing");
+      await dixa("PATCH", `/endusers/${ingrid.id}`, { displayName: name, email, firstName: null, lastName: null });
+      // Look the customer up again now that Dixa has them.
+      await (await s.find("#settings-button")).click();
+      await (await s.find("#settings-tab-dixa")).click();
+      await (await s.find("#dixa-connect")).click();
+      await s.waitText("#dixa-notice", (t) => t.length > 0, { timeout: 15_000 });
+      await (await s.find("dialog#settings button.close")).click();
+      await s.waitText("#dixa-name", (t) => t === name, { timeout: 15_000 });
+      await s.find("#dixa-conversations li", { timeout: 15_000 });
+      await s.execute("document.querySelector('#dixa-section').scrollIntoView({block: 'start'});");
+    }
   }
   // Images and fonts settle; the live status reaches "online".
   await sleep(1_500);

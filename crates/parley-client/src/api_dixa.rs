@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use parley_core::dixa::{CsvEndUser, CsvFieldError, EndUserCsv};
 use parley_core::wire::de_vec;
-use parley_core::Secret;
+use parley_core::{AppError, ErrorCode, Secret};
 use rand::Rng as _;
 use reqwest::header::{HeaderMap, AUTHORIZATION, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
@@ -651,6 +651,52 @@ pub fn dixa_error(status: StatusCode, text: &str) -> ClientError {
             status: status.as_u16(),
             body: message,
         },
+    }
+}
+
+/// The `AppError` a Dixa call's failure shows in the UI. Unlike the chat platform's mapping
+/// (where a 401 means the session expired), a 401 here means Dixa refused the API token
+/// (`unauthorized`, field `token`); a 409 on anonymize is `forbidden` with field `force`
+/// (conversations still open: `force` closes them); an unreachable address names the Dixa
+/// address; a 429 that outlasted the retries says so.
+pub fn dixa_app_error(e: &ClientError) -> AppError {
+    let with_field = |code, message: String, field: &str| AppError {
+        field: Some(field.to_owned()),
+        ..AppError::new(code, message)
+    };
+    match e {
+        ClientError::Unauthorized(_) | ClientError::InvalidCredentials => with_field(
+            ErrorCode::Unauthorized,
+            "Dixa refused this API token. Check it (in Dixa: Settings › Integrations › API \
+             tokens) and paste it again."
+                .to_owned(),
+            "token",
+        ),
+        ClientError::Forbidden(_) => AppError::new(
+            ErrorCode::Forbidden,
+            "Dixa does not allow this API token to do that.",
+        ),
+        ClientError::Network { host, .. } => AppError::new(
+            ErrorCode::Unreachable,
+            format!(
+                "The Dixa address {host} cannot be reached. Check the address and your connection."
+            ),
+        ),
+        ClientError::Platform { code, description } if code == CONFLICT => with_field(
+            ErrorCode::Forbidden,
+            format!("Dixa says: {description}"),
+            "force",
+        ),
+        ClientError::Platform { code, .. } if code == NOT_FOUND => AppError::new(
+            ErrorCode::BadResponse,
+            "Dixa does not know this end user (any more).",
+        ),
+        ClientError::Http { status: 429, .. } => AppError::new(
+            ErrorCode::Unreachable,
+            "Dixa's rate limit kept refusing requests. Wait a minute and try again.",
+        ),
+        ClientError::Invalid(m) => AppError::new(ErrorCode::InvalidInput, format!("Dixa: {m}")),
+        other => other.to_app_error(),
     }
 }
 
@@ -1360,5 +1406,29 @@ mod tests {
         let elapsed = start.elapsed();
         assert!(elapsed >= Duration::from_millis(220), "{elapsed:?}");
         assert!(elapsed <= Duration::from_millis(1000), "{elapsed:?}");
+    }
+
+    #[test]
+    fn test_dixa_401_says_the_token_was_refused_not_the_session() {
+        let e = dixa_app_error(&dixa_error(
+            StatusCode::UNAUTHORIZED,
+            r#"{"message":"Invalid API token"}"#,
+        ));
+        assert_eq!(e.code, ErrorCode::Unauthorized);
+        assert!(
+            e.message.starts_with("Dixa refused this API token"),
+            "{}",
+            e.message
+        );
+        assert!(!e.message.contains("Sign in"));
+        assert_eq!(e.field.as_deref(), Some("token"));
+        let e = dixa_app_error(&dixa_error(StatusCode::CONFLICT, r#"{"message":"open"}"#));
+        assert_eq!(e.field.as_deref(), Some("force"));
+        let e = dixa_app_error(&ClientError::Network {
+            host: "dixa.example".into(),
+            detail: "refused".into(),
+        });
+        assert_eq!(e.code, ErrorCode::Unreachable);
+        assert!(e.message.contains("dixa.example cannot be reached"));
     }
 }

@@ -17,7 +17,14 @@ pub enum SecretKind {
     DashboardToken,
     /// A platform API key (WapiKit's `x-access-token`).
     ApiKey,
+    /// The Dixa API token. App-wide (kept under the account name [`DIXA_ACCOUNT`]), so not
+    /// in [`SecretKind::ALL`], which lists what an account's sign-out forgets.
+    DixaToken,
 }
+
+/// The keyring account name the Dixa API token is kept under (no chat account id has this
+/// form: those are `<appKey>:<userId>`).
+pub const DIXA_ACCOUNT: &str = "parley-dixa";
 
 impl SecretKind {
     pub const ALL: [SecretKind; 5] = [
@@ -36,6 +43,7 @@ impl SecretKind {
             Self::AuthToken => "auth-token",
             Self::DashboardToken => "dashboard-token",
             Self::ApiKey => "api-key",
+            Self::DixaToken => "dixa-token",
         }
     }
 }

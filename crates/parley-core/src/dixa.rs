@@ -435,6 +435,127 @@ impl EndUserCsv {
     }
 }
 
+/// The end-user form of the contact panel (create, or edit a profile). Blank fields are
+/// `None` after [`EndUserForm::checked`].
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type,
+)]
+#[serde(rename_all = "camelCase", default)]
+pub struct EndUserForm {
+    pub display_name: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone_number: Option<String>,
+    pub external_id: Option<String>,
+}
+
+/// A custom attribute value from the edit form: `values` empty clears it; a Text attribute
+/// takes the first value, a Select attribute all of them.
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type,
+)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AttributeEdit {
+    pub id: String,
+    pub select: bool,
+    pub values: Vec<String>,
+}
+
+fn blank_to_none(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+fn check_form_text(field: &str, label: &str, v: &Option<String>) -> Result<(), AppError> {
+    if let Some(s) = v {
+        if s.chars().count() > MAX_TEXT {
+            return Err(AppError::invalid_field(
+                field,
+                format!("{label} is at most {MAX_TEXT} characters."),
+            ));
+        }
+        if s.chars().any(char::is_control) {
+            return Err(AppError::invalid_field(
+                field,
+                format!("{label} cannot hold line breaks or control characters."),
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl EndUserForm {
+    /// Trimmed, blanks removed, the phone number normalised, every field checked; the first
+    /// problem is an `invalid_input` error naming its field (`email`, `phoneNumber`, …). Dixa
+    /// needs an email, a phone number or an external id (`contact` when all are missing).
+    pub fn checked(self) -> Result<Self, AppError> {
+        let form = Self {
+            display_name: blank_to_none(self.display_name),
+            first_name: blank_to_none(self.first_name),
+            last_name: blank_to_none(self.last_name),
+            email: blank_to_none(self.email),
+            phone_number: blank_to_none(self.phone_number).map(|p| normalise_phone(&p)),
+            external_id: blank_to_none(self.external_id),
+        };
+        check_form_text("displayName", "The name", &form.display_name)?;
+        check_form_text("firstName", "The first name", &form.first_name)?;
+        check_form_text("lastName", "The last name", &form.last_name)?;
+        check_form_text("externalId", "The external id", &form.external_id)?;
+        if let Some(e) = &form.email {
+            if !valid_email(e) {
+                return Err(AppError::invalid_field(
+                    "email",
+                    format!("\"{e}\" is not an email address."),
+                ));
+            }
+        }
+        if let Some(p) = &form.phone_number {
+            if !valid_phone(p) {
+                return Err(AppError::invalid_field(
+                    "phoneNumber",
+                    "A phone number is an optional + and 6 to 15 digits.",
+                ));
+            }
+        }
+        if form.email.is_none() && form.phone_number.is_none() && form.external_id.is_none() {
+            return Err(AppError::invalid_field(
+                "contact",
+                "Dixa needs an email, a phone number or an external id.",
+            ));
+        }
+        Ok(form)
+    }
+}
+
+impl AttributeEdit {
+    /// Trimmed values, blanks removed; each at most [`MAX_ATTRIBUTE_TEXT`] characters.
+    pub fn checked(self) -> Result<Self, AppError> {
+        let field = format!("attr:{}", self.id);
+        if self.id.trim().is_empty() || self.id.len() > 64 {
+            return Err(AppError::invalid_field(&field, "Unknown custom attribute."));
+        }
+        let values: Vec<String> = self
+            .values
+            .into_iter()
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+            .collect();
+        if values.len() > 100 {
+            return Err(AppError::invalid_field(&field, "Too many values."));
+        }
+        if values
+            .iter()
+            .any(|v| v.chars().count() > MAX_ATTRIBUTE_TEXT || v.chars().any(char::is_control))
+        {
+            return Err(AppError::invalid_field(
+                &field,
+                format!("A value is one line of at most {MAX_ATTRIBUTE_TEXT} characters."),
+            ));
+        }
+        Ok(Self { values, ..self })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -566,5 +687,48 @@ mod tests {
         assert_eq!(normalise_phone(" +55 (11) 5525-6325 "), "+551155256325");
         assert!(valid_phone("+551155256325"));
         assert!(!valid_phone("+12"));
+    }
+
+    #[test]
+    fn test_end_user_form_names_the_field_at_fault() {
+        let form = |email: &str, phone: &str, ext: &str| EndUserForm {
+            display_name: Some("  Ann  ".into()),
+            email: Some(email.into()),
+            phone_number: Some(phone.into()),
+            external_id: Some(ext.into()),
+            ..EndUserForm::default()
+        };
+        let ok = form(" ann@x.io ", "+45 20 12-34 56", "").checked().unwrap();
+        assert_eq!(ok.display_name.as_deref(), Some("Ann"));
+        assert_eq!(ok.email.as_deref(), Some("ann@x.io"));
+        assert_eq!(ok.phone_number.as_deref(), Some("+4520123456"));
+        assert_eq!(ok.external_id, None);
+        let field = |f: EndUserForm| f.checked().unwrap_err().field.unwrap();
+        assert_eq!(field(form("ann@", "", "")), "email");
+        assert_eq!(field(form("", "12ab", "")), "phoneNumber");
+        assert_eq!(field(form(" ", " ", " ")), "contact");
+        assert_eq!(field(form("", "", &"x".repeat(MAX_TEXT + 1))), "externalId");
+        let mut f = form("a@b.co", "", "");
+        f.display_name = Some("a\nb".into());
+        assert_eq!(field(f), "displayName");
+    }
+
+    #[test]
+    fn test_attribute_edit_drops_blank_values_and_bounds_length() {
+        let e = AttributeEdit {
+            id: "a1".into(),
+            select: true,
+            values: vec![" Gold ".into(), "".into()],
+        };
+        assert_eq!(e.checked().unwrap().values, vec!["Gold"]);
+        let long = AttributeEdit {
+            id: "a1".into(),
+            select: false,
+            values: vec!["x".repeat(MAX_ATTRIBUTE_TEXT + 1)],
+        };
+        assert_eq!(
+            long.checked().unwrap_err().field.as_deref(),
+            Some("attr:a1")
+        );
     }
 }

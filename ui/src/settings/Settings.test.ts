@@ -34,7 +34,7 @@ describe("settings screen", () => {
   it("lists its sections on the left and switches with a click or the arrow keys", async () => {
     const { dialog } = await openSettings();
     const tabs = within(dialog).getAllByRole("tab");
-    expect(tabs.map((t) => t.textContent)).toEqual(["Accounts", "Notifications", "Shortcuts", "Appearance", "Storage", "About"]);
+    expect(tabs.map((t) => t.textContent)).toEqual(["Accounts", "Notifications", "Shortcuts", "Appearance", "Storage", "Dixa", "About"]);
     expect(within(dialog).getByRole("tab", { selected: true }).textContent).toBe("Notifications");
     let panel = await section("Storage");
     expect(panel.dataset.section).toBe("storage");
@@ -43,8 +43,8 @@ describe("settings screen", () => {
     storageTab.focus();
     await fireEvent.keyDown(storageTab, { key: "ArrowDown" });
     panel = document.querySelector<HTMLElement>("#settings-panel")!;
-    expect(panel.dataset.section).toBe("about");
-    expect(document.activeElement?.id).toBe("settings-tab-about");
+    expect(panel.dataset.section).toBe("dixa");
+    expect(document.activeElement?.id).toBe("settings-tab-dixa");
     await fireEvent.keyDown(document.activeElement!, { key: "Home" });
     expect(document.querySelector<HTMLElement>("#settings-panel")!.dataset.section).toBe("accounts");
   });

@@ -13,6 +13,7 @@ import { format } from "./en/format";
 import { conversation } from "./en/conversation";
 import { inbox } from "./en/inbox";
 import { shell } from "./en/shell";
+import { dixa } from "./en/dixa";
 
 export const en = {
   ...common,
@@ -28,6 +29,7 @@ export const en = {
   ...conversation,
   ...inbox,
   ...shell,
+  ...dixa,
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;

@@ -133,6 +133,33 @@ export const commands = {
 	 *  address, no cookies sent, 5 MB at most, raster images only (no SVG).
 	 */
 	remoteImage: (url: string) => typedError<string, AppError>(__TAURI_INVOKE("remote_image", { url })),
+	dixaStatus: () => typedError<DixaStatus, AppError>(__TAURI_INVOKE("dixa_status")),
+	/**
+	 *  Check the token (or, without one, the saved token) against `url` with one cheap call; on
+	 *  success keep the token in the keyring and the address in the settings.
+	 */
+	dixaConnect: (form: DixaConnectForm) => typedError<DixaStatus, AppError>(__TAURI_INVOKE("dixa_connect", { form })),
+	dixaDisconnect: () => typedError<DixaStatus, AppError>(__TAURI_INVOKE("dixa_disconnect")),
+	/**  The end user with this email, else this phone number, else this external id. */
+	dixaLookup: (email: string | null, phone: string | null, externalId: string | null) => typedError<DixaLookup, AppError>(__TAURI_INVOKE("dixa_lookup", { email, phone, externalId })),
+	dixaEndUser: (id: string) => typedError<DixaEndUser, AppError>(__TAURI_INVOKE("dixa_end_user", { id })),
+	dixaCreateEndUser: (form: EndUserForm) => typedError<DixaEndUser, AppError>(__TAURI_INVOKE("dixa_create_end_user", { form })),
+	/**
+	 *  Patch the profile (blank fields are cleared) and the custom attributes given; the end
+	 *  user as Dixa has it afterwards.
+	 */
+	dixaUpdateEndUser: (id: string, form: EndUserForm, attributes: AttributeEdit[]) => typedError<DixaEndUser, AppError>(__TAURI_INVOKE("dixa_update_end_user", { id, form, attributes })),
+	/**  The end user's conversations in Dixa, newest first. */
+	dixaConversations: (id: string) => typedError<DixaConversationRow[], AppError>(__TAURI_INVOKE("dixa_conversations", { id })),
+	/**
+	 *  Anonymize (irreversible). Without `force`, open conversations make it fail with
+	 *  `forbidden`, field `force`; with it Dixa closes them first. The end user afterwards.
+	 */
+	dixaAnonymize: (id: string, force: boolean) => typedError<DixaEndUser, AppError>(__TAURI_INVOKE("dixa_anonymize", { id, force })),
+	/**  Pick a CSV file in the system dialog and import it; `None` when cancelled. */
+	dixaImportPick: () => typedError<DixaImport | null, AppError>(__TAURI_INVOKE("dixa_import_pick")),
+	/**  Import a dropped CSV file (its bytes, base64). */
+	dixaImportCsv: (name: string, dataBase64: string) => typedError<DixaImport, AppError>(__TAURI_INVOKE("dixa_import_csv", { name, dataBase64 })),
 };
 
 /** Events */
@@ -193,6 +220,12 @@ export type AppSettings = {
 	 *  listed use their default.
 	 */
 	shortcuts: { [key in string]: string },
+	/**
+	 *  The Dixa API address (e.g. `https://dev.dixa.io/v1`); `None` uses the default for the
+	 *  signed-in account. Owned by the Dixa commands: `save_settings` keeps the saved one.
+	 *  (The token is in the keyring, never here.)
+	 */
+	dixaUrl?: string | null,
 };
 
 /**  An attachment's metadata as stored and shown. */
@@ -203,6 +236,16 @@ export type Attachment = {
 	blobKey: string | null,
 	url: string | null,
 	thumbnailUrl: string | null,
+};
+
+/**
+ *  A custom attribute value from the edit form: `values` empty clears it; a Text attribute
+ *  takes the first value, a Select attribute all of them.
+ */
+export type AttributeEdit = {
+	id?: string,
+	select?: boolean,
+	values?: string[],
 };
 
 /**  A canned response as the editor sends it (`id` null: a new one). */
@@ -312,6 +355,111 @@ export type DeliveryState =
 "failed" | "sent" | "delivered" | "read";
 
 export type Direction = "incoming" | "outgoing";
+
+/**  A custom attribute of an end user: Select attributes hold options, Text ones one value. */
+export type DixaAttribute = {
+	id: string,
+	name: string,
+	identifier: string,
+	select: boolean,
+	values: string[],
+};
+
+/**
+ *  Settings › Dixa's form: the address and a pasted token (received, never sent back;
+ *  `None` keeps the saved token).
+ */
+export type DixaConnectForm = {
+	url: string,
+	token: string | null,
+};
+
+/**  One of the end user's Dixa conversations. */
+export type DixaConversationRow = {
+	id: number,
+	/**  Dixa's channel name (`WidgetChat`, `Email`, …; `Other` when unknown). */
+	channel: string,
+	/**  `Open`, `Pending`, `AwaitingPending`, `Closed` or `Other`. */
+	state: string,
+	createdAt: string | null,
+	stateUpdatedAt: string | null,
+};
+
+/**  A Dixa end user as the contact panel shows it. */
+export type DixaEndUser = {
+	id: string,
+	displayName: string | null,
+	firstName: string | null,
+	lastName: string | null,
+	email: string | null,
+	phoneNumber: string | null,
+	externalId: string | null,
+	additionalEmails: string[],
+	additionalPhoneNumbers: string[],
+	createdAt: string | null,
+	/**  Set once anonymized. */
+	anonymizedAt: string | null,
+	attributes: DixaAttribute[],
+};
+
+export type DixaImport = {
+	fileName: string,
+	rows: DixaImportRow[],
+	created: number,
+	notCreated: number,
+	/**  Custom attribute columns that were not imported. */
+	ignoredColumns: string[],
+	/**  Why the import stopped early, if it did. */
+	stopped: string | null,
+};
+
+/**  One CSV row's outcome. */
+export type DixaImportRow = {
+	/**  The spreadsheet's row number (the header is row 1). */
+	row: number,
+	name: string | null,
+	email: string | null,
+	result: DixaRowResult,
+	id: string | null,
+	message: string | null,
+};
+
+/**  The result of a lookup: the end user and which detail matched, or nothing. */
+export type DixaLookup = {
+	/**  `email`, `phone` or `externalId`. */
+	matchedBy: string | null,
+	user: DixaEndUser | null,
+};
+
+export type DixaRowResult = "created" | 
+/**  Not sent: the row is invalid. */
+"rejected" | 
+/**  Dixa refused it (or the import stopped before it). */
+"failed" | 
+/**  Created, but its custom attributes were refused. */
+"attributes_failed";
+
+/**  What Settings › Dixa shows. Never the token itself. */
+export type DixaStatus = {
+	hasToken: boolean,
+	/**  The address in use. */
+	url: string,
+	/**  The address used when none is saved (the sandbox's for a local account). */
+	defaultUrl: string,
+};
+
+/**
+ *  The end-user form of the contact panel (create, or edit a profile). Blank fields are
+ *  `None` after [`EndUserForm::checked`].
+ */
+export type EndUserForm = {
+	displayName?: string | null,
+	firstName?: string | null,
+	lastName?: string | null,
+	email?: string | null,
+	phoneNumber?: string | null,
+	externalId?: string | null,
+};
 
 /**  The concrete hosts Parley talks to for one account. */
 export type Endpoints = {

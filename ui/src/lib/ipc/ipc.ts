@@ -8,9 +8,17 @@ import type {
   AppError,
   AppInfo,
   AppSettings,
+  AttributeEdit,
   CannedForm,
   CannedResponse,
   Contact,
+  DixaConnectForm,
+  DixaConversationRow,
+  DixaEndUser,
+  DixaImport,
+  DixaLookup,
+  DixaStatus,
+  EndUserForm,
   ContactProfile,
   ContactUpdate,
   Conversation,
@@ -35,6 +43,17 @@ import type {
 } from "./bindings";
 
 export type {
+  AttributeEdit,
+  DixaAttribute,
+  DixaConnectForm,
+  DixaConversationRow,
+  DixaEndUser,
+  DixaImport,
+  DixaImportRow,
+  DixaLookup,
+  DixaRowResult,
+  DixaStatus,
+  EndUserForm,
   CannedForm,
   CannedResponse,
   ContactProfile,
@@ -184,6 +203,28 @@ export interface Ipc {
   openLogsFolder(): Promise<Result<null>>;
   /** A web image (rich card picture…) as a `data:` URL, fetched by the shell after a click. */
   remoteImage(url: string): Promise<Result<string>>;
+
+  // ---- Dixa end users --------------------------------------------------------------------
+  /** Whether a Dixa token is saved and the address in use (never the token). */
+  dixaStatus(): Promise<Result<DixaStatus>>;
+  /** Check the token (null: the saved one) against the address; saved only when Dixa accepts it. */
+  dixaConnect(form: DixaConnectForm): Promise<Result<DixaStatus>>;
+  /** Forget the saved token. */
+  dixaDisconnect(): Promise<Result<DixaStatus>>;
+  /** The end user with this email, else phone, else external id. */
+  dixaLookup(email: string | null, phone: string | null, externalId: string | null): Promise<Result<DixaLookup>>;
+  dixaEndUser(id: string): Promise<Result<DixaEndUser>>;
+  dixaCreateEndUser(form: EndUserForm): Promise<Result<DixaEndUser>>;
+  /** Patch the profile (blank fields cleared) and the given custom attributes. */
+  dixaUpdateEndUser(id: string, form: EndUserForm, attributes: AttributeEdit[]): Promise<Result<DixaEndUser>>;
+  /** The end user's Dixa conversations, newest first. */
+  dixaConversations(id: string): Promise<Result<DixaConversationRow[]>>;
+  /** Irreversible. Open conversations refuse it (`forbidden`, field `force`) unless `force`. */
+  dixaAnonymize(id: string, force: boolean): Promise<Result<DixaEndUser>>;
+  /** The system file dialog, then the CSV imported; null when cancelled. */
+  dixaImportPick(): Promise<Result<DixaImport | null>>;
+  /** Import a dropped CSV file's bytes (base64). */
+  dixaImportCsv(name: string, dataBase64: string): Promise<Result<DixaImport>>;
 }
 
 /** Any rejection that is not already `{code, message}` (e.g. Tauri's own string errors). */

@@ -30,6 +30,7 @@ import type {
   UploadProgress,
   ViewCounts,
 } from "./ipc";
+import { createMockDixa, type MockDixaOptions, type MockDixaState } from "./mockDixa";
 
 export const mockAppInfo: AppInfo = {
   name: "Parley",
@@ -269,6 +270,8 @@ export interface MockOptions {
   receipts?: Record<string, RecipientState[]>;
   /** Errors for people/groups/canned commands, by command name. */
   failPeople?: Partial<Record<string, AppError>>;
+  /** The in-memory Dixa (end users, token); failures through `failPeople` by command name. */
+  dixa?: MockDixaOptions;
 }
 
 export interface MockIpc extends Ipc {
@@ -286,6 +289,7 @@ export interface MockIpc extends Ipc {
     canned: CannedResponse[];
     blocked: Set<string>;
     contactLists: Record<string, string[]>;
+    dixa: MockDixaState;
   };
   /** Messages waiting in the send queue (queued or failed outgoing ones). */
   queuedCount(): number;
@@ -340,6 +344,7 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
     canned: [...(opts.canned ?? [])],
     blocked: new Set<string>(),
     contactLists: {} as Record<string, string[]>,
+    dixa: null as unknown as MockDixaState,
   };
   const uploadListeners = new Set<(p: UploadProgress) => void>();
   const listeners = new Set<(b: UiBatch) => void>();
@@ -451,8 +456,11 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
       roleType: 3,
     };
   let groupSeq = 5000;
+  const dixa = createMockDixa(opts.dixa ?? {}, record);
+  state.dixa = dixa.state;
 
   const ipc: MockIpc = {
+    ...dixa.methods,
     calls,
     state,
     emit(batch) {

@@ -93,6 +93,17 @@ export const tauriIpc: Ipc = {
   clearCache: () => call(() => commands.clearCache()),
   openLogsFolder: () => call(() => commands.openLogsFolder()),
   remoteImage: (url) => call(() => commands.remoteImage(url)),
+  dixaStatus: () => call(() => commands.dixaStatus()),
+  dixaConnect: (form) => call(() => commands.dixaConnect(form)),
+  dixaDisconnect: () => call(() => commands.dixaDisconnect()),
+  dixaLookup: (email, phone, externalId) => call(() => commands.dixaLookup(email, phone, externalId)),
+  dixaEndUser: (id) => call(() => commands.dixaEndUser(id)),
+  dixaCreateEndUser: (form) => call(() => commands.dixaCreateEndUser(form)),
+  dixaUpdateEndUser: (id, form, attributes) => call(() => commands.dixaUpdateEndUser(id, form, attributes)),
+  dixaConversations: (id) => call(() => commands.dixaConversations(id)),
+  dixaAnonymize: (id, force) => call(() => commands.dixaAnonymize(id, force)),
+  dixaImportPick: () => call(() => commands.dixaImportPick()),
+  dixaImportCsv: (name, dataBase64) => call(() => commands.dixaImportCsv(name, dataBase64)),
   openExternal: async (url) => {
     // The shell opens http(s)/mailto links in the system browser and refuses anything else.
     const r = await commands.openExternal(url).catch((e: unknown) => ({ status: "error" as const, error: e }));
