@@ -450,6 +450,16 @@ pub struct UnifiedPage {
     pub counts: ViewCounts,
     /// Messages waiting in the chosen accounts' send queues.
     pub queued: u32,
+    /// Each chosen account's own counts and queue (the window title, the queue indicator).
+    pub accounts: Vec<AccountTotals>,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountTotals {
+    pub account_id: String,
+    pub counts: ViewCounts,
+    pub queued: u32,
 }
 
 /// A search hit of the unified inbox: the message, its conversation's title, its account.
@@ -561,12 +571,14 @@ pub async fn unified_inbox(
         )
         .await
         .map_err(parley_client::ClientError::from)?;
-    let mut counts = Vec::with_capacity(ids.len());
-    let mut queued = 0u32;
+    let mut totals = Vec::with_capacity(ids.len());
     for id in &ids {
         let c = shell.client(id).await?;
-        counts.push(c.counts().await?);
-        queued = queued.saturating_add(crate::shell::queued_len(&c.outbox().await?));
+        totals.push(AccountTotals {
+            account_id: id.clone(),
+            counts: c.counts().await?,
+            queued: crate::shell::queued_len(&c.outbox().await?),
+        });
     }
     let platform_of = |id: &str| {
         chosen
@@ -584,8 +596,9 @@ pub async fn unified_inbox(
                 conversation,
             })
             .collect(),
-        counts: sum_counts(counts),
-        queued,
+        counts: sum_counts(totals.iter().map(|t| t.counts)),
+        queued: totals.iter().fold(0u32, |n, t| n.saturating_add(t.queued)),
+        accounts: totals,
     })
 }
 

@@ -165,6 +165,12 @@ export type AccountSummary = {
 	insecureLink: boolean,
 };
 
+export type AccountTotals = {
+	accountId: string,
+	counts: ViewCounts,
+	queued: number,
+};
+
 /**  An agent a conversation can be assigned to. */
 export type Agent = {
 	userId: string,
@@ -607,6 +613,8 @@ export type UnifiedPage = {
 	counts: ViewCounts,
 	/**  Messages waiting in the chosen accounts' send queues. */
 	queued: number,
+	/**  Each chosen account's own counts and queue (the window title, the queue indicator). */
+	accounts: AccountTotals[],
 };
 
 /**  One row of the unified inbox: a conversation and the account it belongs to. */
