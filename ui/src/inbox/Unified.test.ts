@@ -173,6 +173,18 @@ describe("unified inbox", () => {
     await vi.waitFor(() => expect(row("acc-3", "wa:31")!.classList.contains("selected")).toBe(true));
   });
 
+  it("test_a_notification_of_an_account_outside_the_scope_shows_every_account_again", async () => {
+    const ipc = threeAccounts();
+    render(App, { ipc });
+    await screen.findByText("+44 7700 900123");
+    await chooseScope("account:acc-2");
+    await vi.waitFor(() => expect(rowsShown()).toEqual(["acc-2/Sam's Customer"]));
+    ipc.emitOpen({ accountId: "acc-3", conversationId: "wa:31" });
+    expect(await screen.findByRole("heading", { name: "+44 7700 900123" })).toBeTruthy();
+    await vi.waitFor(() => expect(row("acc-3", "wa:31")?.classList.contains("selected")).toBe(true));
+    expect(document.querySelector<HTMLSelectElement>("#inbox-scope")!.value).toBe("all");
+  });
+
   it("test_one_account_sees_no_scope_control_and_no_badges", async () => {
     const ipc = scenario();
     render(App, { ipc });
