@@ -185,6 +185,20 @@ describe("unified inbox", () => {
     expect(document.querySelector<HTMLSelectElement>("#inbox-scope")!.value).toBe("all");
   });
 
+  it("test_signing_out_down_to_one_account_returns_to_the_one_account_inbox", async () => {
+    const ipc = threeAccounts();
+    render(App, { ipc });
+    await screen.findByText("+44 7700 900123");
+    for (const name of ["Sam Support", "Wendy Shop"]) {
+      if (!document.querySelector("#account-panel")) await fireEvent.click(screen.getByRole("button", { name: /^Accounts/ }));
+      await fireEvent.click(await screen.findByRole("button", { name: `Sign out ${name}` }));
+    }
+    await vi.waitFor(() => expect(document.querySelector("#inbox-scope")).toBeNull());
+    await vi.waitFor(() => expect(rowsShown()).toEqual(["acc-1/Alice Martin", "acc-1/Bob Stone", "acc-1/Carol Diaz"]));
+    expect(document.querySelector("#inbox-list .platform")).toBeNull();
+    expect(ipc.calls.inbox.at(-1)).toMatchObject({ view: "assigned_to_me", offset: 0 });
+  });
+
   it("test_one_account_sees_no_scope_control_and_no_badges", async () => {
     const ipc = scenario();
     render(App, { ipc });
