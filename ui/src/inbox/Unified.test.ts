@@ -133,6 +133,19 @@ describe("unified inbox", () => {
     expect(row("acc-2", "g:21")!.getAttribute("aria-current")).toBeNull();
   });
 
+  it("test_resolve_and_next_moves_on_to_the_next_row_even_of_another_account", async () => {
+    const ipc = threeAccounts();
+    render(App, { ipc });
+    await screen.findByText("+44 7700 900123");
+    await fireEvent.click(row("acc-2", "g:21")!);
+    expect(await screen.findByRole("heading", { name: "Sam's Customer" })).toBeTruthy();
+    await fireEvent.keyDown(document.body, { key: "E", shiftKey: true });
+    // The next row is Ada's "Bob Stone": Ada's account becomes the current one again.
+    expect(await screen.findByRole("heading", { name: "Bob Stone" })).toBeTruthy();
+    expect(document.querySelector(".status-bar .who")?.textContent).toBe("Ada Agent");
+    expect(ipc.calls.setStatus).toContainEqual({ conversationId: "g:21", status: "resolved" });
+  });
+
   it("test_batches_of_another_account_refresh_the_unified_list", async () => {
     const ipc = threeAccounts();
     render(App, { ipc });
