@@ -18,6 +18,8 @@ const COMMANDS: &[&str] = &[
     "set_status",
     "assign",
     "search",
+    "unified_inbox",
+    "unified_search",
     "find_conversations",
     "set_typing",
     "close_conversation",

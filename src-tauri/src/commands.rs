@@ -5,8 +5,8 @@ use parley_core::model::{
     Agent, Contact, Conversation, ConversationStatus, InboxSort, InboxView, Message,
 };
 use parley_core::server::broker_is_unencrypted_remote;
-use parley_core::store::{InboxQuery, SearchHit, ViewCounts};
-use parley_core::{AppError, Endpoints, ErrorCode, ServerPreset, SignInForm, SignInPlan};
+use parley_core::store::{InboxQuery, SearchHit, Store, ViewCounts};
+use parley_core::{AppError, Endpoints, ErrorCode, Platform, ServerPreset, SignInForm, SignInPlan};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, State};
 
@@ -30,6 +30,8 @@ pub const COMMANDS: &[&str] = &[
     "set_status",
     "assign",
     "search",
+    "unified_inbox",
+    "unified_search",
     "find_conversations",
     "set_typing",
     "close_conversation",
@@ -173,6 +175,8 @@ pub struct AccountSummary {
     pub app_key: String,
     pub server: String,
     pub is_agent: bool,
+    /// Where the account lives (the UI only shows it as a badge).
+    pub platform: Platform,
     pub connection: ConnectionState,
     /// The real-time link is plain TCP to another machine.
     pub insecure_link: bool,
@@ -187,6 +191,7 @@ fn summary(c: &crate::shell::AppClient) -> AccountSummary {
         app_key: a.app_key.clone(),
         server: a.endpoints.chat.clone(),
         is_agent: a.is_agent,
+        platform: a.platform,
         connection: c.connection().borrow().clone(),
         insecure_link: c.link_is_insecure(),
     }
@@ -426,6 +431,202 @@ pub async fn search(
 ) -> Result<Vec<SearchHit>, AppError> {
     let c = shell.client(&account_id).await?;
     Ok(c.search(&terms, limit.min(200)).await?)
+}
+
+/// One row of the unified inbox: a conversation and the account it belongs to.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct UnifiedRow {
+    pub account_id: String,
+    pub platform: Platform,
+    pub conversation: Conversation,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct UnifiedPage {
+    pub rows: Vec<UnifiedRow>,
+    /// The chosen accounts' view counts, summed.
+    pub counts: ViewCounts,
+    /// Messages waiting in the chosen accounts' send queues.
+    pub queued: u32,
+    /// Each chosen account's own counts and queue (the window title, the queue indicator).
+    pub accounts: Vec<AccountTotals>,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountTotals {
+    pub account_id: String,
+    pub counts: ViewCounts,
+    pub queued: u32,
+}
+
+/// A search hit of the unified inbox: the message, its conversation's title, its account.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct UnifiedHit {
+    pub account_id: String,
+    pub platform: Platform,
+    pub message: Message,
+    pub conversation_title: String,
+}
+
+/// The signed-in accounts a unified view covers: those named in `accounts` (all when `None`)
+/// on `platform` (any when `None`), by id. Naming an account that is not signed in is an error.
+pub fn choose_accounts(
+    signed_in: &[(String, Platform)],
+    accounts: Option<&[String]>,
+    platform: Option<Platform>,
+) -> Result<Vec<(String, Platform)>, AppError> {
+    if let Some(wanted) = accounts {
+        if let Some(unknown) = wanted
+            .iter()
+            .find(|w| !signed_in.iter().any(|(id, _)| id == *w))
+        {
+            log::warn!("unified view asked for an account that is not signed in: {unknown}");
+            return Err(AppError::new(
+                ErrorCode::Unauthorized,
+                "That account is not signed in on this computer.",
+            ));
+        }
+    }
+    let mut chosen: Vec<(String, Platform)> = signed_in
+        .iter()
+        .filter(|(id, p)| {
+            accounts.is_none_or(|w| w.contains(id)) && platform.is_none_or(|want| want == *p)
+        })
+        .cloned()
+        .collect();
+    chosen.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(chosen)
+}
+
+/// View counts of several accounts, added up.
+pub fn sum_counts(counts: impl IntoIterator<Item = ViewCounts>) -> ViewCounts {
+    counts
+        .into_iter()
+        .fold(ViewCounts::default(), |a, c| ViewCounts {
+            assigned_to_me: a.assigned_to_me + c.assigned_to_me,
+            unassigned: a.unassigned + c.unassigned,
+            all: a.all + c.all,
+            closed: a.closed + c.closed,
+            spam: a.spam + c.spam,
+            unread: a.unread + c.unread,
+        })
+}
+
+/// Every account's hits (each newest first) merged newest first (ties: message key, then
+/// account, descending), at most `limit`.
+pub fn merge_hits(mut hits: Vec<UnifiedHit>, limit: usize) -> Vec<UnifiedHit> {
+    hits.sort_by(|a, b| {
+        b.message
+            .created_at
+            .cmp(&a.message.created_at)
+            .then_with(|| b.message.key.cmp(&a.message.key))
+            .then_with(|| b.account_id.cmp(&a.account_id))
+    });
+    hits.truncate(limit);
+    hits
+}
+
+async fn signed_in(shell: &Shell) -> Vec<(String, Platform)> {
+    shell
+        .clients
+        .read()
+        .await
+        .values()
+        .map(|c| (c.account().id.clone(), c.account().platform))
+        .collect()
+}
+
+/// A page of a view over several signed-in accounts (all when `accounts` is `None`, narrowed
+/// to one platform when `platform` is set), from the cache, each row with its account.
+#[tauri::command]
+#[specta::specta]
+#[allow(clippy::too_many_arguments)]
+pub async fn unified_inbox(
+    shell: State<'_, Shell>,
+    launch: State<'_, Launch>,
+    view: InboxView,
+    sort: InboxSort,
+    offset: u32,
+    limit: u32,
+    accounts: Option<Vec<String>>,
+    platform: Option<Platform>,
+) -> Result<UnifiedPage, AppError> {
+    launch.mark("first inbox page asked");
+    let chosen = choose_accounts(&signed_in(&shell).await, accounts.as_deref(), platform)?;
+    let ids: Vec<String> = chosen.iter().map(|(id, _)| id.clone()).collect();
+    let rows = shell
+        .store
+        .inbox_across(
+            &ids,
+            InboxQuery {
+                view,
+                sort,
+                offset,
+                limit: limit.min(500),
+            },
+        )
+        .await
+        .map_err(parley_client::ClientError::from)?;
+    let mut totals = Vec::with_capacity(ids.len());
+    for id in &ids {
+        let c = shell.client(id).await?;
+        totals.push(AccountTotals {
+            account_id: id.clone(),
+            counts: c.counts().await?,
+            queued: crate::shell::queued_len(&c.outbox().await?),
+        });
+    }
+    let platform_of = |id: &str| {
+        chosen
+            .iter()
+            .find(|(a, _)| a == id)
+            .map(|(_, p)| *p)
+            .unwrap_or_default()
+    };
+    Ok(UnifiedPage {
+        rows: rows
+            .into_iter()
+            .map(|(account_id, conversation)| UnifiedRow {
+                platform: platform_of(&account_id),
+                account_id,
+                conversation,
+            })
+            .collect(),
+        counts: sum_counts(totals.iter().map(|t| t.counts)),
+        queued: totals.iter().fold(0u32, |n, t| n.saturating_add(t.queued)),
+        accounts: totals,
+    })
+}
+
+/// Full-text search over the cached messages of several accounts, newest first.
+#[tauri::command]
+#[specta::specta]
+pub async fn unified_search(
+    shell: State<'_, Shell>,
+    terms: String,
+    limit: u32,
+    accounts: Option<Vec<String>>,
+    platform: Option<Platform>,
+) -> Result<Vec<UnifiedHit>, AppError> {
+    let limit = limit.min(200);
+    let chosen = choose_accounts(&signed_in(&shell).await, accounts.as_deref(), platform)?;
+    let mut hits = Vec::new();
+    for (id, platform) in chosen {
+        let c = shell.client(&id).await?;
+        for h in c.search(&terms, limit).await? {
+            hits.push(UnifiedHit {
+                account_id: id.clone(),
+                platform,
+                message: h.message,
+                conversation_title: h.conversation_title,
+            });
+        }
+    }
+    Ok(merge_hits(hits, limit as usize))
 }
 
 /// Cached conversations of every kind by title, customer id, name or e-mail (the command
@@ -750,6 +951,118 @@ mod tests {
             .find(|i| i.preset == ServerPreset::KommunicateCloud)
             .unwrap();
         assert!(cloud.unencrypted_broker);
+    }
+
+    fn signed_in() -> Vec<(String, Platform)> {
+        vec![
+            ("k:bob".into(), Platform::Kommunicate),
+            ("w:ann".into(), Platform::WapiKit),
+            ("k:ada".into(), Platform::Kommunicate),
+        ]
+    }
+
+    fn ids(v: &[(String, Platform)]) -> Vec<&str> {
+        v.iter().map(|(id, _)| id.as_str()).collect()
+    }
+
+    #[test]
+    fn test_unified_view_covers_every_account_unless_narrowed_by_account_or_platform() {
+        let all = choose_accounts(&signed_in(), None, None).unwrap();
+        assert_eq!(ids(&all), ["k:ada", "k:bob", "w:ann"]);
+        let whatsapp = choose_accounts(&signed_in(), None, Some(Platform::WapiKit)).unwrap();
+        assert_eq!(ids(&whatsapp), ["w:ann"]);
+        let one = choose_accounts(&signed_in(), Some(&["k:bob".into()]), None).unwrap();
+        assert_eq!(ids(&one), ["k:bob"]);
+        let both = choose_accounts(
+            &signed_in(),
+            Some(&["k:bob".into(), "w:ann".into()]),
+            Some(Platform::Kommunicate),
+        )
+        .unwrap();
+        assert_eq!(ids(&both), ["k:bob"]);
+        assert!(choose_accounts(&signed_in(), Some(&[]), None)
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn test_unified_view_refuses_an_account_that_is_not_signed_in() {
+        let e = choose_accounts(&signed_in(), Some(&["k:ada".into(), "k:gone".into()]), None)
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::Unauthorized);
+    }
+
+    #[test]
+    fn test_unified_counts_add_up_every_view() {
+        let a = ViewCounts {
+            assigned_to_me: 1,
+            unassigned: 2,
+            all: 3,
+            closed: 4,
+            spam: 5,
+            unread: 6,
+        };
+        let b = ViewCounts {
+            assigned_to_me: 10,
+            unassigned: 20,
+            all: 30,
+            closed: 40,
+            spam: 50,
+            unread: 60,
+        };
+        let sum = sum_counts([a, b]);
+        assert_eq!(
+            sum,
+            ViewCounts {
+                assigned_to_me: 11,
+                unassigned: 22,
+                all: 33,
+                closed: 44,
+                spam: 55,
+                unread: 66,
+            }
+        );
+        assert_eq!(sum_counts([]), ViewCounts::default());
+    }
+
+    fn hit(account: &str, key: &str, at: i64) -> UnifiedHit {
+        UnifiedHit {
+            account_id: account.into(),
+            platform: Platform::Kommunicate,
+            message: Message {
+                key: key.into(),
+                conversation_id: "g:1".into(),
+                sender_id: "c".into(),
+                created_at: at,
+                text: "refund".into(),
+                content_type: 0,
+                metadata: Default::default(),
+                attachment: None,
+                direction: parley_core::model::Direction::Incoming,
+                state: parley_core::model::DeliveryState::Delivered,
+                client_key: None,
+            },
+            conversation_title: "T".into(),
+        }
+    }
+
+    #[test]
+    fn test_unified_search_merges_hits_of_every_account_newest_first_up_to_the_limit() {
+        let merged = merge_hits(
+            vec![
+                hit("a", "a1", 300),
+                hit("a", "a2", 100),
+                hit("b", "b1", 400),
+                hit("b", "b2", 200),
+                hit("b", "b0", 100),
+            ],
+            4,
+        );
+        let got: Vec<(&str, &str)> = merged
+            .iter()
+            .map(|h| (h.account_id.as_str(), h.message.key.as_str()))
+            .collect();
+        assert_eq!(got, [("b", "b1"), ("a", "a1"), ("b", "b2"), ("b", "b0")]);
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::set_status,
             commands::assign,
             commands::search,
+            commands::unified_inbox,
+            commands::unified_search,
             commands::find_conversations,
             commands::set_typing,
             commands::close_conversation,

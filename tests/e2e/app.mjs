@@ -43,3 +43,19 @@ export async function openConversation(s, group) {
   await (await s.find(`#inbox-list [data-id="g:${group}"]`, { timeout: 10_000 })).click();
   await s.waitText("#conv-title", (t) => t.length > 0);
 }
+
+/** Sign in to one more account: the account switcher's "Add account", then the sign-in form. */
+export async function addAccount(s, ready, user) {
+  await (await s.find(".rail .switcher button[aria-haspopup]")).click();
+  await (await s.find("#account-panel button.add")).click();
+  await signIn(s, ready, user);
+}
+
+/** Pick what the unified inbox shows (`all`, `account:<id>`, `platform:<platform>`). */
+export async function chooseScope(s, value) {
+  await s.find("#inbox-scope");
+  await s.execute(
+    "const el = document.querySelector('#inbox-scope'); el.value = arguments[0]; el.dispatchEvent(new Event('change', {bubbles: true}));",
+    [value],
+  );
+}

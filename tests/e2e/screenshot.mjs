@@ -5,16 +5,22 @@
 // =contact the conversation with the contact panel open; =groups the group screen;
 // =dixa the contact panel's Dixa section (the token put in Settings › Dixa first);
 // =dixa-settings Settings › Dixa connected to the sandbox.
+// =unified two agents signed in at once: the unified inbox with its badges.
 import { writeFileSync } from "node:fs";
 import { Session, sleep } from "./webdriver.mjs";
 import * as sb from "./sandbox.mjs";
-import { signIn } from "./app.mjs";
+import { addAccount, signIn } from "./app.mjs";
 
 const out = process.env.SCREENSHOT_OUT;
 if (!out) throw new Error("SCREENSHOT_OUT must be set");
 const s = await Session.start();
 try {
   await signIn(s, sb.ready, sb.ready.agents[0]);
+  // PARLEY_SHOT_SCREEN=unified: a second agent too; the inbox lists both accounts' conversations.
+  if (process.env.PARLEY_SHOT_SCREEN === "unified") {
+    await addAccount(s, sb.ready, sb.ready.agents[1]);
+    await s.find("#inbox-scope");
+  }
   // The agent's own queue, newest first; open the conversation at the top.
   await (await s.find("#tab-assigned_to_me")).click();
   await sleep(300);

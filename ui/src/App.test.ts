@@ -205,7 +205,7 @@ describe("notification click", () => {
     ipc.emitOpen({ accountId: "acc-2", conversationId: "g:2" });
     expect(await screen.findByRole("heading", { name: "Bob Stone" })).toBeTruthy();
     expect(document.querySelector(".status-bar .who")?.textContent).toBe("Ada (EU)");
-    await vi.waitFor(() => expect(document.querySelector('#inbox-list [data-id="g:2"]')?.classList.contains("selected")).toBe(true));
+    await vi.waitFor(() => expect(document.querySelector('#inbox-list [data-account="acc-2"][data-id="g:2"]')?.classList.contains("selected")).toBe(true));
   });
 
   it("ignores a click for an account that is not signed in", async () => {

@@ -1,22 +1,24 @@
-// The first inbox page is asked for as soon as the app knows the account, while the shell is
-// still being built, so the query and the IPC round trip overlap the first render.
-import type { InboxPage, InboxSort, InboxView, Ipc, Result } from "../lib/ipc/ipc";
+// The first inbox page is asked for as soon as the app knows the account(s), while the shell
+// is still being built, so the query and the IPC round trip overlap the first render. It is one
+// IPC call: `inbox` for one account, `unified_inbox` for several.
+import type { InboxSort, InboxView, Ipc, Result, UnifiedPage } from "../lib/ipc/ipc";
+import { readPage, sourceSignature, type InboxSource } from "./source";
 
 /** The inbox's page size and first view (Inbox.svelte uses the same). */
 export const PAGE = 100;
 export const FIRST_VIEW: InboxView = "assigned_to_me";
 export const FIRST_SORT: InboxSort = "newest";
 
-let pending: { accountId: string; page: Promise<Result<InboxPage>> } | null = null;
+let pending: { source: string; page: Promise<Result<UnifiedPage>> } | null = null;
 
-export function prefetchInbox(ipc: Ipc, accountId: string): void {
-  pending = { accountId, page: ipc.inbox(accountId, FIRST_VIEW, FIRST_SORT, 0, PAGE) };
+export function prefetchInbox(ipc: Ipc, source: InboxSource): void {
+  pending = { source: sourceSignature(source), page: readPage(ipc, source, FIRST_VIEW, FIRST_SORT, 0, PAGE) };
 }
 
 /** The prefetched first page if it is exactly what is asked for (taken once). */
-export function takePrefetched(accountId: string, view: InboxView, sort: InboxSort, offset: number, limit: number): Promise<Result<InboxPage>> | null {
+export function takePrefetched(source: InboxSource, view: InboxView, sort: InboxSort, offset: number, limit: number): Promise<Result<UnifiedPage>> | null {
   const p = pending;
   pending = null;
-  if (!p || p.accountId !== accountId || view !== FIRST_VIEW || sort !== FIRST_SORT || offset !== 0 || limit !== PAGE) return null;
+  if (!p || p.source !== sourceSignature(source) || view !== FIRST_VIEW || sort !== FIRST_SORT || offset !== 0 || limit !== PAGE) return null;
   return p.page;
 }

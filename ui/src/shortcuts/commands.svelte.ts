@@ -31,9 +31,12 @@ export interface Command {
 
 /** Moving between conversations in the inbox, for "resolve and next". */
 export interface InboxNavigation {
-  /** The conversation after `id` in the list on screen (or before it when it is the last). */
+  /**
+   * The row after the current account's conversation `id` in the list on screen (or before it
+   * when it is the last), as a reference for `open` (in the unified inbox, maybe another account's).
+   */
   neighbourOf(id: string): string | null;
-  open(id: string): void;
+  open(row: string): void;
 }
 
 class Commands {

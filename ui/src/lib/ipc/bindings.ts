@@ -39,6 +39,13 @@ export const commands = {
 	/**  Full-text search over cached messages, newest first. */
 	search: (accountId: string, terms: string, limit: number) => typedError<SearchHit[], AppError>(__TAURI_INVOKE("search", { accountId, terms, limit })),
 	/**
+	 *  A page of a view over several signed-in accounts (all when `accounts` is `None`, narrowed
+	 *  to one platform when `platform` is set), from the cache, each row with its account.
+	 */
+	unifiedInbox: (view: InboxView, sort: InboxSort, offset: number, limit: number, accounts: string[] | null, platform: Platform | null) => typedError<UnifiedPage, AppError>(__TAURI_INVOKE("unified_inbox", { view, sort, offset, limit, accounts, platform })),
+	/**  Full-text search over the cached messages of several accounts, newest first. */
+	unifiedSearch: (terms: string, limit: number, accounts: string[] | null, platform: Platform | null) => typedError<UnifiedHit[], AppError>(__TAURI_INVOKE("unified_search", { terms, limit, accounts, platform })),
+	/**
 	 *  Cached conversations of every kind by title, customer id, name or e-mail (the command
 	 *  palette); the newest when `terms` is empty.
 	 */
@@ -178,9 +185,17 @@ export type AccountSummary = {
 	appKey: string,
 	server: string,
 	isAgent: boolean,
+	/**  Where the account lives (the UI only shows it as a badge). */
+	platform: Platform,
 	connection: ConnectionState,
 	/**  The real-time link is plain TCP to another machine. */
 	insecureLink: boolean,
+};
+
+export type AccountTotals = {
+	accountId: string,
+	counts: ViewCounts,
+	queued: number,
 };
 
 /**  An agent a conversation can be assigned to. */
@@ -608,6 +623,17 @@ export type OpenConversation = {
 	conversationId: string,
 };
 
+/**
+ *  Which platform an account lives on. Everything platform-specific (sign-in, REST, real-time,
+ *  wire types) sits behind the client's provider for it; the inbox, timeline, send queue,
+ *  search and notifications do not look at this except to show a badge.
+ */
+export type Platform = 
+/**  Kommunicate / Applozic: REST + MQTT (the reference implementation). */
+"kommunicate" | 
+/**  WapiKit, a WhatsApp Business team inbox: REST + server-sent events. */
+"wapikit";
+
 export type PresetInfo = {
 	preset: ServerPreset,
 	label: string,
@@ -719,6 +745,31 @@ export type UiBatch = {
 	storeError: string | null,
 	/**  Messages waiting in the send queue (with `counts`). */
 	queued: number | null,
+};
+
+/**  A search hit of the unified inbox: the message, its conversation's title, its account. */
+export type UnifiedHit = {
+	accountId: string,
+	platform: Platform,
+	message: Message,
+	conversationTitle: string,
+};
+
+export type UnifiedPage = {
+	rows: UnifiedRow[],
+	/**  The chosen accounts' view counts, summed. */
+	counts: ViewCounts,
+	/**  Messages waiting in the chosen accounts' send queues. */
+	queued: number,
+	/**  Each chosen account's own counts and queue (the window title, the queue indicator). */
+	accounts: AccountTotals[],
+};
+
+/**  One row of the unified inbox: a conversation and the account it belongs to. */
+export type UnifiedRow = {
+	accountId: string,
+	platform: Platform,
+	conversation: Conversation,
 };
 
 /**  An upload's progress (`done` once the message is queued, `error` if it failed). */

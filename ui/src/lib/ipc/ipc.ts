@@ -39,6 +39,9 @@ import type {
   SignInForm,
   SignInPlan,
   UiBatch,
+  UnifiedHit,
+  UnifiedPage,
+  Platform,
   UploadProgress,
 } from "./bindings";
 
@@ -54,6 +57,11 @@ export type {
   DixaRowResult,
   DixaStatus,
   EndUserForm,
+  AccountTotals,
+  Platform,
+  UnifiedHit,
+  UnifiedPage,
+  UnifiedRow,
   CannedForm,
   CannedResponse,
   ContactProfile,
@@ -119,6 +127,20 @@ export interface Ipc {
   setStatus(accountId: string, conversationId: string, status: ConversationStatus): Promise<Result<null>>;
   assign(accountId: string, conversationId: string, assignee: string): Promise<Result<string>>;
   search(accountId: string, terms: string, limit: number): Promise<Result<SearchHit[]>>;
+  /**
+   * A page of a view over several signed-in accounts (all when `accounts` is null; one
+   * platform when `platform` is set): rows with their account, summed counts, queued total.
+   */
+  unifiedInbox(
+    view: InboxView,
+    sort: InboxSort,
+    offset: number,
+    limit: number,
+    accounts: string[] | null,
+    platform: Platform | null,
+  ): Promise<Result<UnifiedPage>>;
+  /** Message search over several accounts, newest first, each hit with its account. */
+  unifiedSearch(terms: string, limit: number, accounts: string[] | null, platform: Platform | null): Promise<Result<UnifiedHit[]>>;
   /** Cached conversations of every kind by title, customer id, name or e-mail; newest when empty. */
   findConversations(accountId: string, terms: string, limit: number): Promise<Result<Conversation[]>>;
   setTyping(accountId: string, conversationId: string, typing: boolean): Promise<Result<null>>;

@@ -23,10 +23,13 @@ import type {
   Message,
   OpenConversation,
   Result,
+  Platform,
   SearchHit,
   SignInForm,
   SignInPlan,
   UiBatch,
+  UnifiedHit,
+  UnifiedPage,
   UploadProgress,
   ViewCounts,
 } from "./ipc";
@@ -120,6 +123,7 @@ export function account(over: Partial<AccountSummary> = {}): AccountSummary {
     appKey: "demo-app",
     server: "http://127.0.0.1:18080",
     isAgent: true,
+    platform: "kommunicate",
     connection: { state: "online" },
     insecureLink: false,
     ...over,
@@ -210,6 +214,8 @@ export interface MockCalls {
   uiReady: number;
   signOut: string[];
   inbox: { view: InboxView; sort: InboxSort; offset: number; limit: number }[];
+  unifiedInbox: { view: InboxView; sort: InboxSort; offset: number; limit: number; accounts: string[] | null; platform: Platform | null }[];
+  unifiedSearch: { terms: string; accounts: string[] | null; platform: Platform | null }[];
   openConversation: string[];
   olderMessages: { conversationId: string; beforeAt: number | null; beforeKey: string; limit: number }[];
   sendMessage: { conversationId: string; text: string; html: boolean }[];
@@ -229,6 +235,8 @@ export interface MockCalls {
   openAttachment: { blobKey: string; name: string }[];
   /** Every people/groups/canned/app call: `[command, ...args]` (args after the account id). */
   people: unknown[][];
+  /** `[command, accountId, conversationId]` of conversation calls (open, send): which account acted. */
+  byAccount: [string, string, string][];
 }
 
 /** A file the mock's "system dialog" picks. */
@@ -242,6 +250,11 @@ export interface MockOptions {
   appInfo?: AppInfo;
   accounts?: AccountSummary[];
   conversations?: Conversation[];
+  /**
+   * Conversations of other accounts, by account id (accounts not named here see
+   * `conversations`). Messages stay keyed by conversation id: give each account its own ids.
+   */
+  accountConversations?: Record<string, Conversation[]>;
   /** Messages by conversation id, oldest first. */
   messages?: Record<string, Message[]>;
   customers?: Record<string, Contact>;
@@ -279,6 +292,8 @@ export interface MockIpc extends Ipc {
   state: {
     accounts: AccountSummary[];
     conversations: Conversation[];
+    /** Other accounts' conversations (see `MockOptions.accountConversations`). */
+    accountConversations: Record<string, Conversation[]>;
     messages: Record<string, Message[]>;
     drafts: Record<string, string>;
     agents: Agent[];
@@ -313,6 +328,8 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
     uiReady: 0,
     signOut: [],
     inbox: [],
+    unifiedInbox: [],
+    unifiedSearch: [],
     openConversation: [],
     olderMessages: [],
     sendMessage: [],
@@ -331,10 +348,12 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
     attachmentPreview: [],
     openAttachment: [],
     people: [],
+    byAccount: [],
   };
   const state = {
     accounts: opts.accounts ? [...opts.accounts] : [],
     conversations: opts.conversations ? [...opts.conversations] : [],
+    accountConversations: Object.fromEntries(Object.entries(opts.accountConversations ?? {}).map(([k, v]) => [k, [...v]])),
     messages: { ...(opts.messages ?? {}) },
     drafts: { ...(opts.drafts ?? {}) },
     agents: opts.agents ? [...opts.agents] : mockAgents(),
@@ -352,18 +371,55 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
   const fail = <T>(name: keyof MockCalls): Result<T> | null =>
     opts.fail?.[name] ? { status: "error", error: opts.fail[name]! } : null;
   const me = (accountId: string) => state.accounts.find((a) => a.id === accountId)?.userId ?? ME;
+  /** The conversations an account's cache holds. */
+  const convs = (accountId: string): Conversation[] => state.accountConversations[accountId] ?? state.conversations;
 
   const counts = (accountId: string): ViewCounts => {
     const m = me(accountId);
-    const n = (v: InboxView) => state.conversations.filter((c) => inView(c, v, m)).length;
+    const list = convs(accountId);
+    const n = (v: InboxView) => list.filter((c) => inView(c, v, m)).length;
     return {
       assignedToMe: n("assigned_to_me"),
       unassigned: n("unassigned"),
       all: n("all"),
       closed: n("closed"),
       spam: n("spam"),
-      unread: state.conversations.filter((c) => inView(c, "all", m)).reduce((s, c) => s + c.unread, 0),
+      unread: list.filter((c) => inView(c, "all", m)).reduce((s, c) => s + c.unread, 0),
     };
+  };
+  const sortRows = <T>(rows: T[], sort: InboxSort, conv: (x: T) => Conversation): T[] =>
+    rows.sort((x, y) => {
+      const a = conv(x);
+      const b = conv(y);
+      if (sort === "oldest") return a.lastActivityAt - b.lastActivityAt;
+      if (sort === "unread_first" && (a.unread > 0) !== (b.unread > 0)) return a.unread > 0 ? -1 : 1;
+      return b.lastActivityAt - a.lastActivityAt;
+    });
+  /** The signed-in accounts a unified call covers, as the shell chooses them. */
+  const chosen = (accounts: string[] | null, platform: Platform | null): Result<AccountSummary[]> => {
+    const unknown = accounts?.find((id) => !state.accounts.some((a) => a.id === id));
+    if (unknown) return { status: "error", error: { code: "unauthorized", message: "That account is not signed in on this computer.", field: null } };
+    return ok(
+      state.accounts
+        .filter((a) => (!accounts || accounts.includes(a.id)) && (!platform || a.platform === platform))
+        .sort((a, b) => a.id.localeCompare(b.id)),
+    );
+  };
+  const searchIn = (accountId: string, terms: string): SearchHit[] => {
+    const words = terms.toLowerCase().split(/\s+/).filter(Boolean);
+    const hits: SearchHit[] = [];
+    const list = convs(accountId);
+    for (const [convId, msgs] of Object.entries(state.messages)) {
+      const conv = list.find((c) => c.id === convId);
+      // Another account's conversation (or none of this account's): not this account's hit.
+      if (!conv && (state.accountConversations[accountId] || Object.values(state.accountConversations).some((l) => l.some((c) => c.id === convId)))) continue;
+      const title = conv?.title ?? convId;
+      for (const m of msgs) {
+        const t = m.text.toLowerCase();
+        if (words.length && words.every((w) => t.includes(w))) hits.push({ message: m, conversationTitle: title });
+      }
+    }
+    return hits.sort((a, b) => b.message.createdAt - a.message.createdAt);
   };
   let localSeq = 0;
   const queuedCount = () =>
@@ -521,19 +577,35 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
       const f = fail<InboxPage>("inbox");
       if (f) return f;
       const m = me(accountId);
-      const rows = state.conversations.filter((c) => inView(c, view, m));
-      rows.sort((a, b) => {
-        if (sort === "oldest") return a.lastActivityAt - b.lastActivityAt;
-        if (sort === "unread_first" && (a.unread > 0) !== (b.unread > 0)) return a.unread > 0 ? -1 : 1;
-        return b.lastActivityAt - a.lastActivityAt;
-      });
+      const rows = sortRows(convs(accountId).filter((c) => inView(c, view, m)), sort, (c) => c);
       return ok({ rows: rows.slice(offset, offset + limit), counts: counts(accountId), queued: queuedCount() });
     },
-    openConversation: async (_accountId, conversationId) => {
+    unifiedInbox: async (view, sort, offset, limit, accounts, platform) => {
+      calls.unifiedInbox.push({ view, sort, offset, limit, accounts: accounts && [...accounts], platform });
+      const f = fail<UnifiedPage>("unifiedInbox");
+      if (f) return f;
+      const which = chosen(accounts, platform);
+      if (which.status === "error") return which;
+      const rows = sortRows(
+        which.data.flatMap((a) => convs(a.id).filter((c) => inView(c, view, a.userId)).map((c) => ({ accountId: a.id, platform: a.platform, conversation: { ...c } }))),
+        sort,
+        (r) => r.conversation,
+      );
+      const totals = which.data.map((a) => ({ accountId: a.id, counts: counts(a.id), queued: a.id === state.accounts[0]?.id ? queuedCount() : 0 }));
+      const sum = (k: keyof ViewCounts) => totals.reduce((n, t) => n + t.counts[k], 0);
+      return ok({
+        rows: rows.slice(offset, offset + limit),
+        counts: { assignedToMe: sum("assignedToMe"), unassigned: sum("unassigned"), all: sum("all"), closed: sum("closed"), spam: sum("spam"), unread: sum("unread") },
+        queued: totals.reduce((n, t) => n + t.queued, 0),
+        accounts: totals,
+      });
+    },
+    openConversation: async (accountId, conversationId) => {
       calls.openConversation.push(conversationId);
+      calls.byAccount.push(["openConversation", accountId, conversationId]);
       const f = fail<ConversationDetail>("openConversation");
       if (f) return f;
-      const conversation = state.conversations.find((c) => c.id === conversationId);
+      const conversation = convs(accountId).find((c) => c.id === conversationId);
       if (!conversation) return { status: "error", error: { code: "storage", message: "No such conversation.", field: null } };
       const all = state.messages[conversationId] ?? [];
       const limit = opts.openLimit ?? 50;
@@ -555,6 +627,7 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
     },
     sendMessage: async (accountId, conversationId, text, html) => {
       calls.sendMessage.push({ conversationId, text, html });
+      calls.byAccount.push(["sendMessage", accountId, conversationId]);
       const f = fail<string>("sendMessage");
       if (f) return f;
       return ok(queueEcho(accountId, conversationId, { text, contentType: html ? 3 : 0 }));
@@ -578,19 +651,19 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
       state.conversations = state.conversations.map((c) => (c.id === conversationId ? { ...c, assignee } : c));
       return ok("success");
     },
-    search: async (_accountId, terms, limit) => {
+    search: async (accountId, terms, limit) => {
       calls.search.push(terms);
       const f = fail<SearchHit[]>("search");
       if (f) return f;
-      const words = terms.toLowerCase().split(/\s+/).filter(Boolean);
-      const hits: SearchHit[] = [];
-      for (const [convId, msgs] of Object.entries(state.messages)) {
-        const title = state.conversations.find((c) => c.id === convId)?.title ?? convId;
-        for (const m of msgs) {
-          const t = m.text.toLowerCase();
-          if (words.length && words.every((w) => t.includes(w))) hits.push({ message: m, conversationTitle: title });
-        }
-      }
+      return ok(searchIn(accountId, terms).slice(0, limit));
+    },
+    unifiedSearch: async (terms, limit, accounts, platform) => {
+      calls.unifiedSearch.push({ terms, accounts: accounts && [...accounts], platform });
+      const f = fail<UnifiedHit[]>("unifiedSearch");
+      if (f) return f;
+      const which = chosen(accounts, platform);
+      if (which.status === "error") return which;
+      const hits: UnifiedHit[] = which.data.flatMap((a) => searchIn(a.id, terms).map((h) => ({ accountId: a.id, platform: a.platform, ...h })));
       hits.sort((a, b) => b.message.createdAt - a.message.createdAt);
       return ok(hits.slice(0, limit));
     },

@@ -30,6 +30,9 @@ export const tauriIpc: Ipc = {
   setStatus: (accountId, conversationId, status) => call(() => commands.setStatus(accountId, conversationId, status)),
   assign: (accountId, conversationId, assignee) => call(() => commands.assign(accountId, conversationId, assignee)),
   search: (accountId, terms, limit) => call(() => commands.search(accountId, terms, limit)),
+  unifiedInbox: (view, sort, offset, limit, accounts, platform) =>
+    call(() => commands.unifiedInbox(view, sort, offset, limit, accounts, platform)),
+  unifiedSearch: (terms, limit, accounts, platform) => call(() => commands.unifiedSearch(terms, limit, accounts, platform)),
   findConversations: (accountId, terms, limit) => call(() => commands.findConversations(accountId, terms, limit)),
   setTyping: (accountId, conversationId, typing) => call(() => commands.setTyping(accountId, conversationId, typing)),
   closeConversation: (accountId, conversationId) => call(() => commands.closeConversation(accountId, conversationId)),

@@ -19,6 +19,16 @@ export const inbox = {
   "inbox.row.unassigned": "Unassigned",
   "inbox.row.you": "You",
 
+  "inbox.platform.kommunicate": "Kommunicate",
+  "inbox.platform.wapikit": "WhatsApp",
+  "inbox.row.account": "{platform} · {name}",
+  "inbox.scope": "Show conversations of",
+  "inbox.scope.all": "All accounts",
+  "inbox.scope.accounts": "Accounts",
+  "inbox.scope.platforms": "Platforms",
+  "inbox.scope.account": "{name} · {platform}",
+  "inbox.scope.platform": "Every {platform} account",
+
   "inbox.results": "Search results",
   "inbox.searching": "Searching…",
   "inbox.noMatches": "No messages match",
