@@ -1,6 +1,7 @@
 // The first inbox page is asked for as soon as the app knows the account, while the shell is
 // still being built, so the query and the IPC round trip overlap the first render.
 import type { InboxPage, InboxSort, InboxView, Ipc, Result } from "../lib/ipc/ipc";
+import { startupMark } from "../lib/startup";
 
 /** The inbox's page size and first view (Inbox.svelte uses the same). */
 export const PAGE = 100;
@@ -10,7 +11,9 @@ export const FIRST_SORT: InboxSort = "newest";
 let pending: { accountId: string; page: Promise<Result<InboxPage>> } | null = null;
 
 export function prefetchInbox(ipc: Ipc, accountId: string): void {
-  pending = { accountId, page: ipc.inbox(accountId, FIRST_VIEW, FIRST_SORT, 0, PAGE) };
+  const page = ipc.inbox(accountId, FIRST_VIEW, FIRST_SORT, 0, PAGE);
+  void page.then(() => startupMark("first inbox page received"));
+  pending = { accountId, page };
 }
 
 /** The prefetched first page if it is exactly what is asked for (taken once). */

@@ -27,6 +27,7 @@ import type {
   InboxView,
   Message,
   OpenConversation,
+  PageMark,
   SearchHit,
   SignInForm,
   SignInPlan,
@@ -35,6 +36,7 @@ import type {
 } from "./bindings";
 
 export type {
+  PageMark,
   CannedForm,
   CannedResponse,
   ContactProfile,
@@ -81,8 +83,8 @@ export interface Ipc {
   appInfo(): Promise<AppInfo>;
   /** Validate the form and resolve where it would connect, without network traffic. */
   checkSignIn(form: SignInForm): Promise<Result<SignInPlan>>;
-  /** Tell the shell the first screen is painted; resolves to ms since launch. */
-  uiReady(): Promise<number>;
+  /** Tell the shell the first screen is painted (with the page's start-up marks); resolves to ms since launch. */
+  uiReady(marks: PageMark[]): Promise<number>;
   signIn(form: SignInForm): Promise<Result<AccountSummary>>;
   accounts(): Promise<Result<AccountSummary[]>>;
   signOut(accountId: string): Promise<Result<null>>;

@@ -207,6 +207,8 @@ export interface MockCalls {
   checkSignIn: SignInForm[];
   signIn: SignInForm[];
   uiReady: number;
+  /** The names of the start-up marks the last uiReady sent. */
+  pageMarks: string[];
   signOut: string[];
   inbox: { view: InboxView; sort: InboxSort; offset: number; limit: number }[];
   openConversation: string[];
@@ -307,6 +309,7 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
     checkSignIn: [],
     signIn: [],
     uiReady: 0,
+    pageMarks: [],
     signOut: [],
     inbox: [],
     openConversation: [],
@@ -492,8 +495,9 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
       if (!opts.checkSignIn) throw new Error("mock: checkSignIn not configured");
       return opts.checkSignIn(form);
     },
-    uiReady: async () => {
+    uiReady: async (marks) => {
       calls.uiReady += 1;
+      calls.pageMarks = marks.map((m) => m.name);
       return 1;
     },
     signIn: async (form) => {
