@@ -144,11 +144,7 @@ impl Launch {
     /// The page's start-up marks as (name, ms since `started`), at most `max`; names are cut
     /// to 40 characters of letters, digits, spaces and `()_-.,'`, times that are not finite
     /// or more than a day away are dropped (the page is not trusted to send sense).
-    pub fn page_marks(
-        &self,
-        marks: &[commands::PageMark],
-        max: usize,
-    ) -> Vec<(String, i64)> {
+    pub fn page_marks(&self, marks: &[commands::PageMark], max: usize) -> Vec<(String, i64)> {
         const DAY_MS: f64 = 86_400_000.0;
         marks
             .iter()
@@ -194,15 +190,16 @@ fn navigation_guard() -> tauri::plugin::TauriPlugin<tauri::Wry> {
         .build()
 }
 
-/// Shows the main window once its page has started loading (and at the latest after
+/// Shows the main window once its page has loaded (and at the latest after
 /// `WINDOW_SHOW_FALLBACK`).
 ///
 /// The window is created hidden (`"visible": false` in tauri.conf.json). WebKitGTK's first
-/// paint of a web view waits, blocking the main thread, up to 500 ms for the web process to
-/// acknowledge the view's size; a window shown while that process is still starting up
-/// (always at launch) often sat out the whole 500 ms, and with it every request of the page
-/// (they are served on the main thread): the page's first call came at ~350 or ~850 ms. Once a
-/// load has started, the web process is up and answers at once.
+/// paint of a web view blocks the main thread until the web process has drawn the page at the
+/// view's size, for at most 500 ms. Shown at once, the window was painted while the web
+/// process was still starting or while the page still waited for its script and style sheet,
+/// which are served on that same blocked main thread: the wait then ran its full 500 ms and
+/// the page's first call came at ~350 or ~850 ms (strace: one 500 ms timed futex wait under
+/// `webkit_web_view_base` draw). Once the page has loaded, the web process draws at once.
 #[derive(Clone, Default)]
 struct FirstShow(std::sync::Arc<std::sync::atomic::AtomicBool>);
 
@@ -221,7 +218,7 @@ impl FirstShow {
         }
         if let Some(launch) = app.try_state::<Launch>() {
             launch.mark(if why == "load" {
-                "window shown (page loading)"
+                "window shown (page loaded)"
             } else {
                 "window shown (fallback)"
             });
@@ -254,7 +251,7 @@ pub fn run() {
         .invoke_handler(specta.invoke_handler())
         .on_window_event(window_state::on_window_event)
         .on_page_load(move |webview, payload| {
-            if payload.event() == tauri::webview::PageLoadEvent::Started {
+            if payload.event() == tauri::webview::PageLoadEvent::Finished {
                 show_on_load.show(webview.app_handle(), "load");
             }
         })
@@ -342,7 +339,10 @@ mod tests {
                 ("before start".to_owned(), -5),
             ]
         );
-        assert_eq!(launch.page_marks(&[mark("a", t0), mark("b", t0)], 1).len(), 1);
+        assert_eq!(
+            launch.page_marks(&[mark("a", t0), mark("b", t0)], 1).len(),
+            1
+        );
     }
 
     #[test]
