@@ -151,11 +151,28 @@ pub fn check_sign_in(form: SignInForm) -> Result<SignInPlan, AppError> {
     form.validate().map(|v| v.plan())
 }
 
-/// Called by the UI once its first screen is painted. Returns milliseconds since launch.
+/// A start-up milestone on the page's side: what happened and when (milliseconds since
+/// 1970, `performance.timeOrigin + performance.now()`).
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PageMark {
+    pub name: String,
+    pub at: f64,
+}
+
+/// Page marks logged at most (the page sends a handful).
+const PAGE_MARKS_MAX: usize = 32;
+
+/// Called by the UI once its first screen is painted, with the page's own start-up
+/// milestones (logged as "startup: page … at N ms", N since the process started). Returns
+/// milliseconds since launch.
 #[tauri::command]
 #[specta::specta]
-pub fn ui_ready(launch: State<'_, Launch>) -> u32 {
+pub fn ui_ready(launch: State<'_, Launch>, marks: Vec<PageMark>) -> u32 {
     let ms = u32::try_from(launch.started.elapsed().as_millis()).unwrap_or(u32::MAX);
+    for (name, at) in launch.page_marks(&marks, PAGE_MARKS_MAX) {
+        log::info!("startup: page {name} at {at} ms");
+    }
     log::info!("first screen painted {ms} ms after launch");
     if let Some(path) = &launch.ready_file {
         if let Err(e) = std::fs::write(path, ms.to_string()) {

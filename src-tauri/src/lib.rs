@@ -14,6 +14,7 @@ mod window_state;
 use std::time::Instant;
 
 use tauri::Manager;
+use tauri_plugin_window_state::StateFlags;
 
 /// Every command the UI can call, registered once for both the invoke handler and the
 /// TypeScript bindings generator (`ui/src/lib/ipc/bindings.ts`).
@@ -109,6 +110,8 @@ pub const BINDINGS_PATH: &str = "../ui/src/lib/ipc/bindings.ts";
 #[derive(Debug, Clone)]
 pub struct Launch {
     pub started: Instant,
+    /// `started` as milliseconds since 1970 (the page's marks are in that clock).
+    started_epoch_ms: f64,
     /// Start-up milestones already logged (each once: the first IPC call, the first inbox…).
     marked: std::sync::Arc<std::sync::Mutex<Vec<&'static str>>>,
     /// `PARLEY_THEME=light|dark` forces a theme (screenshots in both themes).
@@ -124,8 +127,13 @@ impl Launch {
             Some("light") => Some(commands::ThemeChoice::Light),
             _ => None,
         };
+        let started_epoch_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+            - started.elapsed().as_secs_f64() * 1000.0;
         Self {
             started,
+            started_epoch_ms,
             marked: std::sync::Arc::default(),
             theme,
             ready_file: std::env::var_os("PARLEY_READY_FILE").map(Into::into),
@@ -145,6 +153,29 @@ impl Launch {
                 );
             }
         }
+    }
+
+    /// The page's start-up marks as (name, ms since `started`), at most `max`; names are cut
+    /// to 40 characters of letters, digits, spaces and `()_-.,'`, times that are not finite
+    /// or more than a day away are dropped (the page is not trusted to send sense).
+    pub fn page_marks(&self, marks: &[commands::PageMark], max: usize) -> Vec<(String, i64)> {
+        const DAY_MS: f64 = 86_400_000.0;
+        marks
+            .iter()
+            .filter(|m| m.at.is_finite() && (m.at - self.started_epoch_ms).abs() < DAY_MS)
+            .take(max)
+            .map(|m| {
+                let name: String = m
+                    .name
+                    .chars()
+                    .filter(|c| c.is_alphanumeric() || " ()_-.,'".contains(*c))
+                    .take(40)
+                    .collect();
+                #[allow(clippy::cast_possible_truncation)]
+                let at = (m.at - self.started_epoch_ms).round() as i64;
+                (name, at)
+            })
+            .collect()
     }
 }
 
@@ -173,16 +204,59 @@ fn navigation_guard() -> tauri::plugin::TauriPlugin<tauri::Wry> {
         .build()
 }
 
+/// Shows the main window once its page has loaded (and at the latest after
+/// `WINDOW_SHOW_FALLBACK`).
+///
+/// The window is created hidden (`"visible": false` in tauri.conf.json). WebKitGTK's first
+/// paint of a web view blocks the main thread until the web process has drawn the page at the
+/// view's size, for at most 500 ms. Shown at once, the window was painted while the web
+/// process was still starting or while the page still waited for its script and style sheet,
+/// which are served on that same blocked main thread: the wait then ran its full 500 ms and
+/// the page's first call came at ~350 or ~850 ms (strace: one 500 ms timed futex wait under
+/// `webkit_web_view_base` draw). Once the page has loaded, the web process draws at once.
+#[derive(Clone, Default)]
+struct FirstShow(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+/// Shown anyway after this long (a page that never starts loading must not hide the app).
+const WINDOW_SHOW_FALLBACK: std::time::Duration = std::time::Duration::from_secs(3);
+
+impl FirstShow {
+    fn show(&self, app: &tauri::AppHandle, why: &str) {
+        if self.0.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
+        if let Some(w) = app.get_webview_window("main") {
+            if let Err(e) = w.show() {
+                log::warn!("could not show the window: {e}");
+            }
+        }
+        if let Some(launch) = app.try_state::<Launch>() {
+            launch.mark(if why == "load" {
+                "window shown (page loaded)"
+            } else {
+                "window shown (fallback)"
+            });
+        }
+    }
+}
+
 pub fn run() {
     let launch = Launch::from_env(Instant::now());
     let specta = specta_builder();
+    let first_show = FirstShow::default();
+    let show_on_load = first_show.clone();
 
     let result = tauri::Builder::default()
         // Single instance first: a second launch focuses the running window and exits.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             tray::show_main_window(app);
         }))
-        .plugin(tauri_plugin_window_state::Builder::default().build())
+        // Everything but visibility: the window is shown when its page starts loading.
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(StateFlags::all() - StateFlags::VISIBLE)
+                .build(),
+        )
         .plugin(logging::plugin())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
@@ -190,6 +264,11 @@ pub fn run() {
         .plugin(navigation_guard())
         .invoke_handler(specta.invoke_handler())
         .on_window_event(window_state::on_window_event)
+        .on_page_load(move |webview, payload| {
+            if payload.event() == tauri::webview::PageLoadEvent::Finished {
+                show_on_load.show(webview.app_handle(), "load");
+            }
+        })
         .setup(move |app| {
             let started = launch.started;
             let at = move || started.elapsed().as_millis();
@@ -208,6 +287,11 @@ pub fn run() {
                     .unwrap_or_default()
             );
             app.manage(launch);
+            let fallback = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                tokio::time::sleep(WINDOW_SHOW_FALLBACK).await;
+                first_show.show(&fallback, "fallback");
+            });
             // The cache opens before the first command can run; accounts resume in the
             // background (the UI shows the cached inbox meanwhile).
             let handle = app.handle().clone();
@@ -238,7 +322,42 @@ pub fn run() {
 
 #[cfg(test)]
 mod tests {
-    use super::is_app_url;
+    use super::{is_app_url, Launch};
+    use crate::commands::PageMark;
+
+    #[test]
+    fn test_page_marks_are_logged_relative_to_process_start_and_sanitised() {
+        let launch = Launch::from_env(std::time::Instant::now());
+        let t0 = launch.started_epoch_ms;
+        let mark = |name: &str, at: f64| PageMark {
+            name: name.into(),
+            at,
+        };
+        let got = launch.page_marks(
+            &[
+                mark("script starts", t0 + 120.4),
+                mark("evil\n\"msg\":\"x", t0 + 130.0),
+                mark(&"long".repeat(30), t0 + 140.0),
+                mark("not a number", f64::NAN),
+                mark("far away", t0 + 3.0 * 86_400_000.0),
+                mark("before start", t0 - 5.0),
+            ],
+            16,
+        );
+        assert_eq!(
+            got,
+            vec![
+                ("script starts".to_owned(), 120),
+                ("evilmsgx".to_owned(), 130),
+                ("long".repeat(10), 140),
+                ("before start".to_owned(), -5),
+            ]
+        );
+        assert_eq!(
+            launch.page_marks(&[mark("a", t0), mark("b", t0)], 1).len(),
+            1
+        );
+    }
 
     #[test]
     fn test_only_the_bundle_is_a_place_the_window_may_go() {

@@ -27,6 +27,13 @@ describe("app start and sign-in", () => {
     expect(await screen.findByText("Alice Martin")).toBeTruthy();
     await settle(4);
     expect(ipc.calls.uiReady).toBe(1);
+    // With the page's start-up milestones, in the order they happened.
+    const marks = ipc.calls.pageMarks;
+    for (const m of ["first calls sent", "accounts listed", "first inbox page received", "first frame", "painted"])
+      expect(marks, m).toContain(m);
+    expect(marks.indexOf("accounts listed")).toBeLessThan(marks.indexOf("first inbox page received"));
+    expect(marks.indexOf("first frame")).toBeLessThan(marks.indexOf("painted"));
+    expect(marks.at(-1)).toBe("painted");
     expect(document.querySelector("#signin-title")).toBeNull();
     // The first page was asked for once, before the inbox mounted, and the inbox used it.
     expect(ipc.calls.inbox).toEqual([{ view: "assigned_to_me", sort: "newest", offset: 0, limit: 100 }]);

@@ -3,6 +3,10 @@ import "./styles/app.css";
 import App from "./App.svelte";
 import { tauriIpc } from "./lib/ipc/tauri";
 import type { Ipc } from "./lib/ipc/ipc";
+import { startupMark } from "./lib/startup";
+
+// After every imported module has run (imports are evaluated first).
+startupMark("modules evaluated");
 
 const target = document.getElementById("app");
 if (!target) throw new Error("#app missing from index.html");
@@ -16,4 +20,8 @@ async function pickIpc(): Promise<Ipc> {
   return tauriIpc;
 }
 
-void pickIpc().then((ipc) => mount(App, { target, props: { ipc } }));
+void pickIpc().then((ipc) => {
+  startupMark("app mounts");
+  mount(App, { target, props: { ipc } });
+  startupMark("app mounted");
+});

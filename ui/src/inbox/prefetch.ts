@@ -3,6 +3,7 @@
 // IPC call: `inbox` for one account, `unified_inbox` for several.
 import type { InboxSort, InboxView, Ipc, Result, UnifiedPage } from "../lib/ipc/ipc";
 import { readPage, sourceSignature, type InboxSource } from "./source";
+import { startupMark } from "../lib/startup";
 
 /** The inbox's page size and first view (Inbox.svelte uses the same). */
 export const PAGE = 100;
@@ -12,7 +13,9 @@ export const FIRST_SORT: InboxSort = "newest";
 let pending: { source: string; page: Promise<Result<UnifiedPage>> } | null = null;
 
 export function prefetchInbox(ipc: Ipc, source: InboxSource): void {
-  pending = { source: sourceSignature(source), page: readPage(ipc, source, FIRST_VIEW, FIRST_SORT, 0, PAGE) };
+  const page = readPage(ipc, source, FIRST_VIEW, FIRST_SORT, 0, PAGE);
+  void page.then(() => startupMark("first inbox page received"));
+  pending = { source: sourceSignature(source), page };
 }
 
 /** The prefetched first page if it is exactly what is asked for (taken once). */

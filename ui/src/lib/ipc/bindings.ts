@@ -11,8 +11,12 @@ export const commands = {
 	appInfo: () => __TAURI_INVOKE<AppInfo>("app_info"),
 	/**  Validate the sign-in form and resolve where it would connect, without network traffic. */
 	checkSignIn: (form: SignInForm) => typedError<SignInPlan, AppError>(__TAURI_INVOKE("check_sign_in", { form })),
-	/**  Called by the UI once its first screen is painted. Returns milliseconds since launch. */
-	uiReady: () => __TAURI_INVOKE<number>("ui_ready"),
+	/**
+	 *  Called by the UI once its first screen is painted, with the page's own start-up
+	 *  milestones (logged as "startup: page … at N ms", N since the process started). Returns
+	 *  milliseconds since launch.
+	 */
+	uiReady: (marks: PageMark[]) => __TAURI_INVOKE<number>("ui_ready", { marks }),
 	/**
 	 *  Sign in (agent: loginv2; app user: register/client), keep the secrets in the keyring,
 	 *  and start syncing.
@@ -633,6 +637,13 @@ export type Platform =
 "kommunicate" | 
 /**  WapiKit, a WhatsApp Business team inbox: REST + server-sent events. */
 "wapikit";
+ *  A start-up milestone on the page's side: what happened and when (milliseconds since
+ *  1970, `performance.timeOrigin + performance.now()`).
+ */
+export type PageMark = {
+	name: string,
+	at: number | null,
+};
 
 export type PresetInfo = {
 	preset: ServerPreset,

@@ -35,6 +35,7 @@ import type {
   InboxView,
   Message,
   OpenConversation,
+  PageMark,
   SearchHit,
   SignInForm,
   SignInPlan,
@@ -62,6 +63,7 @@ export type {
   UnifiedHit,
   UnifiedPage,
   UnifiedRow,
+  PageMark,
   CannedForm,
   CannedResponse,
   ContactProfile,
@@ -108,8 +110,8 @@ export interface Ipc {
   appInfo(): Promise<AppInfo>;
   /** Validate the form and resolve where it would connect, without network traffic. */
   checkSignIn(form: SignInForm): Promise<Result<SignInPlan>>;
-  /** Tell the shell the first screen is painted; resolves to ms since launch. */
-  uiReady(): Promise<number>;
+  /** Tell the shell the first screen is painted (with the page's start-up marks); resolves to ms since launch. */
+  uiReady(marks: PageMark[]): Promise<number>;
   signIn(form: SignInForm): Promise<Result<AccountSummary>>;
   accounts(): Promise<Result<AccountSummary[]>>;
   signOut(accountId: string): Promise<Result<null>>;

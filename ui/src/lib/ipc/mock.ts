@@ -212,6 +212,8 @@ export interface MockCalls {
   checkSignIn: SignInForm[];
   signIn: SignInForm[];
   uiReady: number;
+  /** The names of the start-up marks the last uiReady sent. */
+  pageMarks: string[];
   signOut: string[];
   inbox: { view: InboxView; sort: InboxSort; offset: number; limit: number }[];
   unifiedInbox: { view: InboxView; sort: InboxSort; offset: number; limit: number; accounts: string[] | null; platform: Platform | null }[];
@@ -326,6 +328,7 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
     checkSignIn: [],
     signIn: [],
     uiReady: 0,
+    pageMarks: [],
     signOut: [],
     inbox: [],
     unifiedInbox: [],
@@ -556,8 +559,9 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
       if (!opts.checkSignIn) throw new Error("mock: checkSignIn not configured");
       return opts.checkSignIn(form);
     },
-    uiReady: async () => {
+    uiReady: async (marks) => {
       calls.uiReady += 1;
+      calls.pageMarks = marks.map((m) => m.name);
       return 1;
     },
     signIn: async (form) => {

@@ -16,7 +16,7 @@ async function call<T>(run: () => Promise<Raw<T>>): Promise<Result<T>> {
 export const tauriIpc: Ipc = {
   appInfo: () => commands.appInfo(),
   checkSignIn: (form) => call(() => commands.checkSignIn(form)),
-  uiReady: () => commands.uiReady(),
+  uiReady: (marks) => commands.uiReady(marks),
   signIn: (form) => call(() => commands.signIn(form)),
   accounts: () => call(() => commands.accounts()),
   signOut: (accountId) => call(() => commands.signOut(accountId)),
