@@ -510,6 +510,8 @@ export type ErrorCode =
 "storage" | 
 /**  The OS keyring is unavailable or refused access. */
 "keyring" | 
+/**  The account's platform does not offer this (e.g. groups on a WhatsApp account). */
+"unsupported" | 
 /**  A bug: logged with details, shown with a generic message. */
 "internal";
 
@@ -628,6 +630,15 @@ export type OpenConversation = {
 };
 
 /**
+ *  A start-up milestone on the page's side: what happened and when (milliseconds since
+ *  1970, `performance.timeOrigin + performance.now()`).
+ */
+export type PageMark = {
+	name: string,
+	at: number | null,
+};
+
+/**
  *  Which platform an account lives on. Everything platform-specific (sign-in, REST, real-time,
  *  wire types) sits behind the client's provider for it; the inbox, timeline, send queue,
  *  search and notifications do not look at this except to show a badge.
@@ -637,13 +648,6 @@ export type Platform =
 "kommunicate" | 
 /**  WapiKit, a WhatsApp Business team inbox: REST + server-sent events. */
 "wapikit";
- *  A start-up milestone on the page's side: what happened and when (milliseconds since
- *  1970, `performance.timeOrigin + performance.now()`).
- */
-export type PageMark = {
-	name: string,
-	at: number | null,
-};
 
 export type PresetInfo = {
 	preset: ServerPreset,
