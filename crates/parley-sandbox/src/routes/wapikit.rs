@@ -113,7 +113,7 @@ fn paging(p: &Params) -> WkResult<(i64, i64)> {
             .unwrap_or(0)
     };
     let (page, per_page) = (num("page"), num("per_page"));
-    if page < 1 || per_page < 1 || per_page > MAX_PER_PAGE {
+    if page < 1 || !(1..=MAX_PER_PAGE).contains(&per_page) {
         return Err(WkError::bad_request("Invalid page or perPage value"));
     }
     Ok((page, per_page))
