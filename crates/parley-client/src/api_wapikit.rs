@@ -551,7 +551,9 @@ impl WapiKitClient {
         .map(drop)
     }
 
-    /// `GET /conversation/{id}/messages`.
+    /// `GET /conversation/{id}/messages`. Without `order` (WapiKit's default): page 1 holds the
+    /// newest `per_page` messages, page 2 the ones before, each page oldest first.
+    /// `Order::Desc`: newest first throughout; `Order::Asc`: oldest first throughout.
     pub async fn messages(&self, conversation_id: &str, q: &MessageQuery) -> Result<Page<Message>> {
         let id = id_segment("conversation", conversation_id)?;
         let query = page_params(q.page, q.per_page, q.order.as_ref());

@@ -404,11 +404,38 @@ async fn test_assign_and_unassign_change_assigned_to() {
 async fn test_conversation_messages_are_newest_first_paged_and_typed() {
     let sb = demo().await;
     let c = client(&sb);
+    // WapiKit's default: the newest page, chronological within it.
+    let default = c
+        .messages(
+            &conv(1),
+            &MessageQuery {
+                per_page: Some(3),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((default.items.len(), default.total), (3, Some(4)));
+    assert!(default.items[2].text().unwrap().contains("customs"));
+    let older = c
+        .messages(
+            &conv(1),
+            &MessageQuery {
+                page: Some(2),
+                per_page: Some(3),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(older.items.len(), 1);
+    assert!(older.items[0].text().unwrap().contains("#4821"));
     let page = c
         .messages(
             &conv(1),
             &MessageQuery {
                 per_page: Some(3),
+                order: Some(Order::Desc),
                 ..Default::default()
             },
         )
@@ -512,7 +539,11 @@ async fn test_send_message_round_trips_text_and_media_and_refuses_bad_input() {
         .messages(&conv(1), &MessageQuery::default())
         .await
         .unwrap();
-    assert_eq!(newest.items[0], sent, "the list answers the stored message");
+    assert_eq!(
+        newest.items.last(),
+        Some(&sent),
+        "the list answers the stored message"
+    );
     let img = c
         .send_message(
             &conv(1),

@@ -547,8 +547,10 @@ pub async fn unassign(
     Ok(ok(json!({"data": true})))
 }
 
-/// `GET /api/conversation/{id}/messages?page&per_page&order` → `{messages, paginationMeta}`,
-/// newest first unless `order=asc`.
+/// `GET /api/conversation/{id}/messages?page&per_page&order` → `{messages, paginationMeta}`.
+/// Without `order`, as WapiKit: page 1 holds the newest `per_page` messages, page 2 the ones
+/// before, each page in chronological order. `order=desc`: newest first throughout;
+/// `order=asc`: oldest first throughout.
 pub async fn conversation_messages(
     State(state): State<SharedState>,
     caller: WkCaller,
@@ -557,6 +559,7 @@ pub async fn conversation_messages(
 ) -> WkResult<Response> {
     let id = path_id(path, "conversation")?;
     let (page, per_page) = paging(&params)?;
+    let chosen = params.str("order").is_some();
     let order = order(&params, "DESC")?;
     let mut conn = state.db.acquire().await?;
     require_conversation(&mut conn, &caller, &id).await?;
@@ -574,7 +577,10 @@ pub async fn conversation_messages(
             .bind(&id)
             .fetch_one(&mut *conn)
             .await?;
-    let messages: Vec<Value> = rows.iter().map(MessageRow::to_json).collect();
+    let mut messages: Vec<Value> = rows.iter().map(MessageRow::to_json).collect();
+    if !chosen {
+        messages.reverse();
+    }
     Ok(ok(
         json!({"messages": messages, "paginationMeta": meta(page, per_page, total)}),
     ))
