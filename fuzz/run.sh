@@ -17,7 +17,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 export RUSTC_BOOTSTRAP=1
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/parley/fuzz-target}"
 work="${FUZZ_WORK:-$HOME/.cache/parley/fuzz-corpus}"
-targets="${FUZZ_TARGETS:-envelope rest_responses rich_message file_names}"
+targets="${FUZZ_TARGETS:-envelope rest_responses rich_message file_names wapikit_events}"
 triple="$(rustc -vV | sed -n 's/^host: //p')"
 bin_dir="$CARGO_TARGET_DIR/$triple/release"
 

@@ -114,3 +114,31 @@ for head in [b"\x89PNG\r\n\x1a\n0000", b"\xff\xd8\xff\xe0", b"GIF89a...", b"RIFF
              b"%PDF-1.7", b"PK\x03\x04", b"\0\0\0\x18ftypmp42", b"OggS", b"ID3\x03", b"BM" + b"\0" * 14,
              b"<svg xmlns='http://www.w3.org/2000/svg'><script/></svg>"]:
     put("file_names", head)
+
+# -- WapiKit SSE (sandbox routes/wapikit.rs: base64 MessagePack data) ------------------------
+import base64
+def mp(v):
+    """A small MessagePack encoder (maps, arrays, str, int, bool, nil) for seeds."""
+    if v is None: return b"\xc0"
+    if v is True: return b"\xc3"
+    if v is False: return b"\xc2"
+    if isinstance(v, int): return bytes([v]) if 0 <= v < 128 else b"\xd3" + v.to_bytes(8, "big", signed=True)
+    if isinstance(v, str):
+        b = v.encode(); return (bytes([0xa0 | len(b)]) if len(b) < 32 else b"\xd9" + bytes([len(b)]) if len(b) < 256 else b"\xda" + len(b).to_bytes(2, "big")) + b
+    if isinstance(v, list): return bytes([0x90 | len(v)]) + b"".join(mp(x) for x in v)
+    if isinstance(v, dict): return bytes([0x80 | len(v)]) + b"".join(mp(k) + mp(x) for k, x in v.items())
+    raise TypeError(v)
+wk_msg = {"uniqueId": "m1", "conversationId": "c1", "direction": "InBound", "status": "Sent",
+          "messageType": "Text", "createdAt": "2025-02-18T09:41:43Z", "messageData": {"text": "Olá"}}
+wk_conv = {"uniqueId": "c1", "contact": {"uniqueId": "k1", "name": "Ana", "phone": "5511",
+           "attributes": {"City": "Porto"}, "createdAt": "2025-02-01T10:00:00Z", "status": "Active"},
+           "contactId": "k1", "organizationId": "o1", "initiatedBy": "Contact", "messages": None,
+           "createdAt": "2025-02-01T10:00:00Z", "numberOfUnreadMessages": 1, "status": "Active", "tags": []}
+def sse(kind, data):
+    return "event: %s\ndata: %s\n\n" % (kind, base64.b64encode(mp(data)).decode())
+put("wapikit_events", "event: connected\ndata: OK\n\n" + sse("NewMessage", {"conversation": wk_conv, "message": wk_msg}))
+put("wapikit_events", sse("NewConversation", {"conversation": wk_conv}).replace("\n", "\r\n"))
+put("wapikit_events", ": keep-alive\n\n" + sse("ChatAssignment", {"ConversationId": "c1"}) + sse("MessageRead", {"messageId": "m1"}))
+put("wapikit_events", sse("ReloadRequired", {"isReloadRequired": True}) + sse("CampaignProgress", {"campaignId": "x", "messagesSent": 3}))
+put("wapikit_events", b"NewMessage\n" + mp({"conversation": wk_conv, "message": wk_msg}))
+put("wapikit_events", b"MessageErrored\n" + mp({"messageId": "m1", "error": "24h window closed"}))

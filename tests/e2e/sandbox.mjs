@@ -131,11 +131,52 @@ export function connect(ready) {
     return (Array.isArray(r) ? r : []).find((u) => u.userId === userId) ?? null;
   }
 
-  return { ready, messages, download, rest, tokenFor, startConversation, send, thread, groupInfo, supportCounts, displayName, userDetail, groupV2, createGroup };
+  /** WapiKit: the sandbox's admin routes (header `Api-Key: <application key>`). */
+  async function wapikitAdmin(method, path, body) {
+    const res = await fetch(ready.http + path, {
+      method,
+      headers: { "Api-Key": ready.apiKey, ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return JSON.parse(text);
+  }
+
+  /**
+   * A WhatsApp customer writes to the WapiKit inbox: `{conversationId}` or `{phone, name?}`
+   * (a new number starts a conversation) and `text`. Resolves to `{conversation, message}`.
+   */
+  async function wapikitInbound({ conversationId, phone, name, text }) {
+    return wapikitAdmin("POST", "/admin/wapikit/inbound", { conversationId, phone, name, text });
+  }
+
+  /** The messages of a WapiKit conversation (by id, or the latest of a phone), oldest first. */
+  async function wapikitMessages({ conversationId, phone }) {
+    const q = conversationId
+      ? `conversationId=${encodeURIComponent(conversationId)}`
+      : `phone=${encodeURIComponent(phone)}`;
+    const r = await wapikitAdmin("GET", `/admin/wapikit/messages?${q}`);
+    return r.messages ?? [];
+  }
+
+  /** A WapiKit API call with the demo key (`x-access-token`), e.g. `wapikitApi("GET", "/conversations?page=1&per_page=50")`. */
+  async function wapikitApi(method, path, body) {
+    const res = await fetch(ready.wapikitUrl + path, {
+      method,
+      headers: { "x-access-token": ready.wapikitKey, ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return JSON.parse(text);
+  }
+
+  return { ready, messages, download, rest, tokenFor, startConversation, send, thread, groupInfo, supportCounts, displayName, userDetail, groupV2, createGroup, wapikitInbound, wapikitMessages, wapikitApi };
 }
 
 export const ready = JSON.parse(process.env.PARLEY_SANDBOX_READY ?? "null");
-export const { messages, download, rest, tokenFor, startConversation, send, thread, groupInfo, supportCounts, displayName, userDetail, groupV2, createGroup } = connect(ready);
+export const { messages, download, rest, tokenFor, startConversation, send, thread, groupInfo, supportCounts, displayName, userDetail, groupV2, createGroup, wapikitInbound, wapikitMessages, wapikitApi } = connect(ready);
 
 /** A free TCP port on the loopback interface. */
 export function freePort() {

@@ -350,6 +350,15 @@ fn print_sign_in_help(ready: &serde_json::Value, data: &Path) {
             );
         }
     }
+    if let Some(token) = ready["dixaToken"].as_str() {
+        eprintln!("│ Dixa API {}  token {token}", s(&ready["http"]));
+    }
+    if let Some(key) = ready["wapikitKey"].as_str() {
+        eprintln!(
+            "│ WapiKit API {}  API key (x-access-token):\n│   {key}",
+            s(&ready["wapikitUrl"])
+        );
+    }
     eprintln!("└");
 }
 

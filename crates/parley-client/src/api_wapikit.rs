@@ -93,18 +93,19 @@ struct Inner {
     stream_http: reqwest::Client,
     base: String,
     key: Secret,
-    policy: RetryPolicy,
-    /// After a 429: no request of this client leaves before this instant.
+    /// After a 429: no request of this client (or its clones) leaves before this instant.
     gate: Mutex<Option<Instant>>,
     requests: AtomicU64,
     rate_limited: AtomicU64,
-    idle_timeout: Duration,
 }
 
-/// A WapiKit API client for one API key. Cheap to clone; requests may run concurrently.
+/// A WapiKit API client for one API key. Cheap to clone (clones share the 429 gate and the
+/// stats); requests may run concurrently.
 #[derive(Clone)]
 pub struct WapiKitClient {
     inner: Arc<Inner>,
+    policy: RetryPolicy,
+    idle_timeout: Duration,
 }
 
 impl std::fmt::Debug for WapiKitClient {
@@ -285,22 +286,17 @@ impl WapiKitClient {
                 stream_http,
                 base,
                 key: api_key,
-                policy: RetryPolicy::default(),
                 gate: Mutex::new(None),
                 requests: AtomicU64::new(0),
                 rate_limited: AtomicU64::new(0),
-                idle_timeout: Duration::from_secs(90),
             }),
+            policy: RetryPolicy::default(),
+            idle_timeout: Duration::from_secs(90),
         })
     }
 
-    fn inner_mut(&mut self) -> &mut Inner {
-        // Only builders call this, before the client is shared.
-        Arc::get_mut(&mut self.inner).expect("configure a WapiKitClient before cloning it")
-    }
-
     pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.inner_mut().policy = RetryPolicy {
+        self.policy = RetryPolicy {
             max_attempts: policy.max_attempts.max(1),
             ..policy
         };
@@ -310,7 +306,7 @@ impl WapiKitClient {
     /// How long the event stream may stay silent (WapiKit-compatible servers send keep-alive
     /// comments) before it counts as dropped. Default 90 s.
     pub fn with_idle_timeout(mut self, idle: Duration) -> Self {
-        self.inner_mut().idle_timeout = idle.max(Duration::from_millis(100));
+        self.idle_timeout = idle.max(Duration::from_millis(100));
         self
     }
 
@@ -353,11 +349,7 @@ impl WapiKitClient {
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
-        let base = self
-            .inner
-            .policy
-            .backoff
-            .saturating_mul(1 << attempt.min(6));
+        let base = self.policy.backoff.saturating_mul(1 << attempt.min(6));
         let jitter = rand::thread_rng().gen_range(0..=base.as_millis() as u64 / 2);
         base + Duration::from_millis(jitter)
     }
@@ -398,7 +390,7 @@ impl WapiKitClient {
         repeatable: bool,
     ) -> Result<String> {
         let url = format!("{}{path}", self.inner.base);
-        let policy = self.inner.policy;
+        let policy = self.policy;
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
@@ -559,7 +551,9 @@ impl WapiKitClient {
         .map(drop)
     }
 
-    /// `GET /conversation/{id}/messages`.
+    /// `GET /conversation/{id}/messages`. Without `order` (WapiKit's default): page 1 holds the
+    /// newest `per_page` messages, page 2 the ones before, each page oldest first.
+    /// `Order::Desc`: newest first throughout; `Order::Asc`: oldest first throughout.
     pub async fn messages(&self, conversation_id: &str, q: &MessageQuery) -> Result<Page<Message>> {
         let id = id_segment("conversation", conversation_id)?;
         let query = page_params(q.page, q.per_page, q.order.as_ref());
@@ -681,7 +675,7 @@ impl WapiKitClient {
             .header(reqwest::header::CACHE_CONTROL, "no-store")
             .send()
             .await
-            .map_err(|e| network_error(&url, &e))?;
+            .map_err(|e| network_error(&url, &e.without_url()))?;
         let status = resp.status();
         if !status.is_success() {
             let text = tokio::time::timeout(Duration::from_secs(5), resp.text())
@@ -701,7 +695,7 @@ impl WapiKitClient {
             resp: Some(resp),
             parser: SseParser::default(),
             queue: std::collections::VecDeque::new(),
-            idle_timeout: self.inner.idle_timeout,
+            idle_timeout: self.idle_timeout,
             url,
         })
     }
@@ -761,7 +755,7 @@ impl EventStream {
                 }
                 Ok(Err(e)) => {
                     self.resp = None;
-                    return Some(Err(network_error(&self.url, &e)));
+                    return Some(Err(network_error(&self.url, &e.without_url())));
                 }
                 Err(_) => {
                     self.resp = None;
@@ -961,6 +955,19 @@ mod tests {
             .message
             .starts_with("WapiKit refused this API key"));
         assert!(wapikit_error(StatusCode::BAD_GATEWAY, "x").is_transient());
+    }
+
+    #[tokio::test]
+    async fn test_event_stream_errors_never_carry_the_key_from_the_url() {
+        let c = WapiKitClient::new(
+            reqwest::Client::new(),
+            "http://127.0.0.1:1",
+            Secret::new("secret-key-xyz"),
+        )
+        .unwrap();
+        let e = c.events().await.unwrap_err();
+        assert!(e.is_transient(), "{e:?}");
+        assert!(!format!("{e:?} {e}").contains("secret-key-xyz"));
     }
 
     #[test]

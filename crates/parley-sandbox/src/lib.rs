@@ -27,6 +27,7 @@ pub mod seed;
 pub mod services;
 pub mod simulate;
 pub mod state;
+pub mod wapikit;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -79,6 +80,10 @@ pub struct SandboxConfig {
     /// Dixa API rate limit per token: requests per second (0: none) and burst.
     pub dixa_rate_per_second: f64,
     pub dixa_burst: u32,
+    /// WapiKit API rate limit: requests per route and caller in each window (0: none).
+    /// WapiKit's conversation routes allow 600 per hour.
+    pub wapikit_rate_limit: u32,
+    pub wapikit_rate_window: Duration,
 }
 
 impl SandboxConfig {
@@ -98,6 +103,8 @@ impl SandboxConfig {
             max_upload_bytes: 10 * 1024 * 1024,
             dixa_rate_per_second: 10.0,
             dixa_burst: 4,
+            wapikit_rate_limit: 600,
+            wapikit_rate_window: Duration::from_secs(3600),
         }
     }
 }
@@ -123,6 +130,10 @@ pub struct ReadyInfo {
     pub bot: Credentials,
     /// The Dixa API token (`Authorization: <token>` or `Bearer <token>` on `/v1/...`).
     pub dixa_token: String,
+    /// The WapiKit API key (`x-access-token: <key>` on `/api/...`) of the demo member.
+    pub wapikit_key: String,
+    /// WapiKit's API root: `<http>/api`.
+    pub wapikit_url: String,
 }
 
 /// A running sandbox.
@@ -224,6 +235,8 @@ impl Sandbox {
                 token_valid_minutes: config.token_valid_minutes,
                 dixa_rate_per_second: config.dixa_rate_per_second,
                 dixa_burst: config.dixa_burst,
+                wapikit_rate_limit: config.wapikit_rate_limit,
+                wapikit_rate_window: config.wapikit_rate_window,
             },
             http_url.clone(),
             mqtt_url.clone(),
@@ -264,7 +277,7 @@ impl Sandbox {
 
         let ready = ReadyInfo {
             ready: true,
-            http: http_url,
+            http: http_url.clone(),
             mqtt: mqtt_url,
             application_id: app_id,
             api_key,
@@ -272,6 +285,8 @@ impl Sandbox {
             customers: accounts.customers,
             bot: accounts.bot,
             dixa_token: accounts.dixa_token,
+            wapikit_key: accounts.wapikit_key,
+            wapikit_url: format!("{http_url}/api"),
         };
         tracing::info!(
             elapsed_ms = started.elapsed().as_millis() as u64,
@@ -322,6 +337,31 @@ impl Sandbox {
         &self.ready.dixa_token
     }
 
+    /// The demo WapiKit API key (of the first member, "me").
+    pub fn wapikit_key(&self) -> &str {
+        &self.ready.wapikit_key
+    }
+
+    /// WapiKit's API root (`<http>/api`).
+    pub fn wapikit_url(&self) -> &str {
+        &self.ready.wapikit_url
+    }
+
+    /// A WapiKit API key of the member with `email` (e.g. [`seed::wapikit::OTHER_EMAIL`], of
+    /// another organisation), or `None`.
+    pub async fn wapikit_key_for(&self, email: &str) -> anyhow::Result<Option<String>> {
+        let Some(signer) = self.state.wapikit.keys.get() else {
+            return Ok(None);
+        };
+        seed::wapikit::mint_key(&self.state.db, signer, email).await
+    }
+
+    /// A WapiKit API key with these claims, signed with the server's secret (expired keys,
+    /// keys of unknown users).
+    pub fn wapikit_key_with(&self, claims: &wapikit::auth::KeyClaims) -> Option<String> {
+        self.state.wapikit.keys.get().map(|s| s.sign(claims))
+    }
+
     /// Creates another Dixa API token (it has a rate limit of its own).
     pub async fn issue_dixa_token(&self) -> anyhow::Result<String> {
         seed::dixa::insert_token(&self.state.db, &seed::dixa::random_token()).await
@@ -346,6 +386,8 @@ impl Sandbox {
     /// Stops the HTTP server and the sandbox's tasks (the embedded broker thread stays until
     /// the process exits).
     pub async fn shutdown(mut self) {
+        // Open WapiKit event streams end, so the server's graceful shutdown is not held up.
+        self.state.wapikit.stopping.send_replace(true);
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -358,6 +400,7 @@ impl Sandbox {
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
+        self.state.wapikit.stopping.send_replace(true);
         for task in self.tasks.drain(..) {
             task.abort();
         }

@@ -27,6 +27,9 @@ pub struct Limits {
     /// Dixa API: requests per second and burst per token (0: no limit).
     pub dixa_rate_per_second: f64,
     pub dixa_burst: u32,
+    /// WapiKit API: requests per route and caller per window (0: no limit).
+    pub wapikit_rate_limit: u32,
+    pub wapikit_rate_window: std::time::Duration,
 }
 
 #[derive(Debug)]
@@ -41,6 +44,8 @@ pub struct AppState {
     pub mqtt_url: String,
     /// The Dixa API's per-token rate limit.
     pub dixa_limiter: RateLimiter,
+    /// WapiKit's keys, rate limit and event bus.
+    pub wapikit: crate::wapikit::WkState,
     write_lock: Mutex<()>,
 }
 
@@ -74,6 +79,10 @@ impl AppState {
             http_url,
             mqtt_url,
             dixa_limiter: RateLimiter::new(limits.dixa_rate_per_second, limits.dixa_burst),
+            wapikit: crate::wapikit::WkState::new(
+                limits.wapikit_rate_limit,
+                limits.wapikit_rate_window,
+            ),
             write_lock: Mutex::new(()),
         }
     }

@@ -10,6 +10,7 @@ pub mod messages;
 pub mod register;
 pub mod topics;
 pub mod users;
+pub mod wapikit;
 
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::Uri;
@@ -166,6 +167,9 @@ pub fn router(state: SharedState) -> Router {
         .route("/users/list", get(users::kommunicate_list))
         // Dixa's platform API
         .nest("/v1", dixa::router())
+        // WapiKit's API and the sandbox's WhatsApp-customer admin routes
+        .nest("/api", wapikit::router())
+        .nest("/admin/wapikit", wapikit::admin_router())
         .route("/health", get(|| async { "ok" }))
         .fallback(|| async { ApiError::not_found_route() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })

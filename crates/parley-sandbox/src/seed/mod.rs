@@ -4,6 +4,7 @@ mod demo;
 pub mod dixa;
 mod scale;
 pub mod text;
+pub mod wapikit;
 
 use serde_json::{json, Map, Value};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
@@ -30,6 +31,8 @@ pub struct Accounts {
     pub customers: Vec<Credentials>,
     pub bot: Credentials,
     pub dixa_token: String,
+    /// The demo WapiKit API key (`x-access-token`), of the first member.
+    pub wapikit_key: String,
 }
 
 /// A user row to insert in bulk.
@@ -149,15 +152,24 @@ pub async fn run(state: &AppState, seed: &SeedConfig) -> anyhow::Result<Accounts
             .await?;
         state.clock.advance_past(max.unwrap_or(0));
         let dixa_token = dixa::ensure(&state.db, seed, crate::clock::wall_ms()).await?;
+        let wapikit_key = wapikit::ensure(
+            &state.db,
+            &state.wapikit.keys,
+            seed,
+            crate::clock::wall_ms(),
+        )
+        .await?;
         return Ok(Accounts {
             agents: agent_credentials(),
             customers: demo::customer_credentials(),
             bot,
             dixa_token,
+            wapikit_key,
         });
     }
     let now = crate::clock::wall_ms();
     let dixa_token = dixa::ensure(&state.db, seed, now).await?;
+    let wapikit_key = wapikit::ensure(&state.db, &state.wapikit.keys, seed, now).await?;
     match seed {
         SeedConfig::None => {
             let mut conn = state.db.acquire().await?;
@@ -168,6 +180,7 @@ pub async fn run(state: &AppState, seed: &SeedConfig) -> anyhow::Result<Accounts
                 customers: Vec::new(),
                 bot,
                 dixa_token,
+                wapikit_key,
             })
         }
         SeedConfig::Demo => {
@@ -178,6 +191,7 @@ pub async fn run(state: &AppState, seed: &SeedConfig) -> anyhow::Result<Accounts
                 customers: demo::customer_credentials(),
                 bot,
                 dixa_token,
+                wapikit_key,
             })
         }
         SeedConfig::Scale {
@@ -191,6 +205,7 @@ pub async fn run(state: &AppState, seed: &SeedConfig) -> anyhow::Result<Accounts
                 customers: Vec::new(),
                 bot,
                 dixa_token,
+                wapikit_key,
             })
         }
     }
