@@ -51,6 +51,10 @@ pub enum Mode {
     /// HTTP only: each request is forwarded to the server (which acts on it), its answer is
     /// thrown away and the client gets `503 Service Unavailable` (a failing gateway).
     Http503,
+    /// HTTP only: [`Mode::Http503`] for requests that change something (every method but
+    /// GET), on open connections too; GETs pass. An event stream stays up while the answers
+    /// to sends are lost.
+    Http503Writes,
 }
 
 /// A TCP proxy on loopback that the test controls: [`Mode`]s for faults, `cut`/`restore` as
@@ -137,8 +141,8 @@ async fn proxy_connection(
             }
             return reset(inbound);
         }
-        Mode::Http503 => return http_503(inbound, target).await,
-        Mode::Pass | Mode::Delay(_) => {}
+        Mode::Http503 => return http_503(inbound, target, Vec::new()).await,
+        Mode::Pass | Mode::Delay(_) | Mode::Http503Writes => {}
     }
     let Ok(outbound) = TcpStream::connect(target).await else {
         return;
@@ -148,10 +152,16 @@ async fn proxy_connection(
     let (mut ir, mut iw) = inbound.into_split();
     let (mut or, mut ow) = outbound.into_split();
     let (mut up, mut down) = (vec![0u8; 32 * 1024], vec![0u8; 32 * 1024]);
+    // The start of a write request held back in `Http503Writes` mode.
+    let mut held = Vec::new();
     let end = loop {
         tokio::select! {
             n = ir.read(&mut up) => {
                 let Ok(n @ 1..) = n else { break Mode::Drop };
+                if current(&mode) == Mode::Http503Writes && !up[..n].starts_with(b"GET ") {
+                    held.extend_from_slice(&up[..n]);
+                    break Mode::Http503Writes;
+                }
                 if ow.write_all(&up[..n]).await.is_err() { break Mode::Drop }
             }
             n = or.read(&mut down) => {
@@ -164,7 +174,7 @@ async fn proxy_connection(
             r = cut.changed() => {
                 if r.is_err() { break Mode::Drop }
                 match current(&mode) {
-                    Mode::Pass | Mode::Delay(_) => {}
+                    Mode::Pass | Mode::Delay(_) | Mode::Http503Writes => {}
                     Mode::Blackhole => {
                         // Frozen: nothing moves until the mode changes, then the path is gone.
                         while current(&mode) == Mode::Blackhole {
@@ -180,14 +190,18 @@ async fn proxy_connection(
     if let Ok(stream) = ir.reunite(iw) {
         if end == Mode::Reset || end == Mode::Http503 {
             reset(stream);
+        } else if end == Mode::Http503Writes {
+            http_503(stream, target, held).await;
         }
     }
 }
 
 /// Reads one HTTP/1.1 message (head + Content-Length or chunked body) from `s`.
-async fn read_http_message<R: tokio::io::AsyncRead + Unpin>(s: &mut R) -> Option<Vec<u8>> {
+async fn read_http_message<R: tokio::io::AsyncRead + Unpin>(
+    s: &mut R,
+    mut buf: Vec<u8>,
+) -> Option<Vec<u8>> {
     use tokio::io::AsyncReadExt;
-    let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     let head_end = loop {
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -224,16 +238,20 @@ async fn read_http_message<R: tokio::io::AsyncRead + Unpin>(s: &mut R) -> Option
     Some(buf)
 }
 
-/// One request: forwarded to the server, whose answer is dropped; the client gets a 503.
-async fn http_503(mut inbound: TcpStream, target: SocketAddr) {
+/// One request (its first bytes in `start`): forwarded to the server, whose answer is
+/// dropped; the client gets a 503.
+async fn http_503(mut inbound: TcpStream, target: SocketAddr, start: Vec<u8>) {
     use tokio::io::AsyncWriteExt;
-    let Some(request) = read_http_message(&mut inbound).await else {
+    let Some(request) = read_http_message(&mut inbound, start).await else {
         return;
     };
     if let Ok(mut outbound) = TcpStream::connect(target).await {
         if outbound.write_all(&request).await.is_ok() {
-            let _ = tokio::time::timeout(Duration::from_secs(10), read_http_message(&mut outbound))
-                .await;
+            let _ = tokio::time::timeout(
+                Duration::from_secs(10),
+                read_http_message(&mut outbound, Vec::new()),
+            )
+            .await;
         }
     }
     let body = r#"{"status":"error","errorResponse":[{"errorCode":"AL-503","description":"fault injected"}]}"#;
