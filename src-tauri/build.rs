@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "check_sign_in",
     "ui_ready",
     "sign_in",
+    "sign_in_wapikit",
     "accounts",
     "sign_out",
     "inbox",

@@ -20,6 +20,7 @@ pub const COMMANDS: &[&str] = &[
     "check_sign_in",
     "ui_ready",
     "sign_in",
+    "sign_in_wapikit",
     "accounts",
     "sign_out",
     "inbox",
@@ -110,6 +111,8 @@ pub struct AppInfo {
     pub name: String,
     pub version: String,
     pub presets: Vec<PresetInfo>,
+    /// WapiKit's API on the local sandbox: the WhatsApp sign-in's default address.
+    pub wapikit_sandbox_url: String,
     /// A theme forced at launch (`PARLEY_THEME`), overriding the system's.
     pub theme_override: Option<ThemeChoice>,
 }
@@ -140,6 +143,7 @@ pub fn app_info(launch: State<'_, Launch>) -> AppInfo {
         name: "Parley".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         presets: presets(),
+        wapikit_sandbox_url: format!("{}/api", parley_core::server::SANDBOX_HTTP),
         theme_override: launch.theme,
     }
 }
@@ -227,12 +231,49 @@ pub async fn sign_in(
     let signed = parley_client::sign_in(&shell.http, &valid, shell.secrets.clone())
         .await
         .inspect_err(|e| log::warn!("sign-in failed: {e}"))?;
+    start_signed_in(&app, &shell, signed).await
+}
+
+/// Sign in to WapiKit (WhatsApp) with an API key: the key goes to the keyring, the account
+/// syncs like any other and its conversations join the inbox.
+#[tauri::command]
+#[specta::specta]
+pub async fn sign_in_wapikit(
+    app: AppHandle,
+    shell: State<'_, Shell>,
+    form: parley_core::WapiKitSignInForm,
+) -> Result<AccountSummary, AppError> {
+    let valid = form.validate()?;
+    let signed = parley_client::sign_in_wapikit(
+        &shell.http,
+        &valid.url,
+        valid.api_key,
+        shell.secrets.clone(),
+    )
+    .await
+    .inspect_err(|e| log::warn!("WapiKit sign-in failed: {e}"))
+    .map_err(|e| {
+        let mut err = e.to_app_error();
+        if matches!(e, parley_client::ClientError::ApiKeyRejected { .. }) {
+            err.field = Some("apiKey".into());
+        }
+        err
+    })?;
+    start_signed_in(&app, &shell, signed).await
+}
+
+/// Replace an older client of the same account, remember the account, start syncing.
+async fn start_signed_in(
+    app: &AppHandle,
+    shell: &Shell,
+    signed: parley_client::SignedIn,
+) -> Result<AccountSummary, AppError> {
     if let Some(old) = shell.clients.write().await.remove(&signed.account.id) {
         old.stop().await;
     }
     parley_client::remember_account(shell.store.as_ref(), &signed.account).await?;
     let client = shell
-        .start_client(&app, signed.account, signed.session)
+        .start_client(app, signed.account, signed.session)
         .await?;
     Ok(summary(&client))
 }

@@ -29,6 +29,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::check_sign_in,
             commands::ui_ready,
             commands::sign_in,
+            commands::sign_in_wapikit,
             commands::accounts,
             commands::sign_out,
             commands::inbox,

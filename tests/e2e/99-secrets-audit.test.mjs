@@ -35,6 +35,8 @@ test("test_no_password_or_token_is_written_anywhere_in_the_app_profile", () => {
   assert.ok(secrets.length > 0, "passwords to look for");
   assert.ok(sb.ready.dixaToken, "the sandbox's Dixa token to look for");
   secrets.push(sb.ready.dixaToken);
+  assert.ok(sb.ready.wapikitKey, "the sandbox's WapiKit key to look for");
+  secrets.push(sb.ready.wapikitKey);
   // A JWT's header, base64url of '{"alg":' or '{"typ":' — what every authToken starts with.
   const jwt = /eyJ(hbGciOi|0eXAiOi)[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\./;
   const hits = [];

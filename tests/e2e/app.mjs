@@ -18,6 +18,28 @@ export async function signIn(s, ready, user) {
   await s.find("#inbox-list [data-id]", { timeout: 30_000 });
 }
 
+/** Sign in to the sandbox's WapiKit (WhatsApp) with its demo API key, on the sign-in screen. */
+export async function signInWapikit(s, ready) {
+  await s.find("#signin-title");
+  await (await s.find("label:has(> #signin-platform-wapikit)")).click();
+  const url = await s.find("#signin-wapikitUrl");
+  await s.execute(
+    "const el = document.querySelector('#signin-wapikitUrl'); el.value = ''; el.dispatchEvent(new Event('input', {bubbles: true}));",
+  );
+  await url.type(ready.wapikitUrl);
+  await (await s.find("#signin-apiKey")).type(ready.wapikitKey);
+  await shot(s, "wapikit-signin");
+  await (await s.find("#signin-submit")).click();
+  await s.find('#inbox-list [data-id^="w:"]', { timeout: 30_000 });
+}
+
+/** One more account, on WapiKit: "Add account" in the account switcher, then WhatsApp. */
+export async function addWapikitAccount(s, ready) {
+  await (await s.find(".rail .switcher button[aria-haspopup]")).click();
+  await (await s.find("#account-panel button.add")).click();
+  await signInWapikit(s, ready);
+}
+
 /** Poll `probe` until it returns a truthy value (returned) or the time is up (throws). */
 export async function eventually(what, probe, { timeout = 10_000, every = 200 } = {}) {
   const deadline = Date.now() + timeout;

@@ -161,9 +161,10 @@ impl Desktop {
         Ok(node)
     }
 
-    /// Remove the scratch folder (kept when something failed, to look at).
+    /// Remove the scratch folder (kept when something failed, or with `PARLEY_E2E_KEEP=1`, to
+    /// look at: screenshots in `artifacts/`, the app's log).
     pub fn clean_up(&self, ok: bool) {
-        if ok {
+        if ok && std::env::var_os("PARLEY_E2E_KEEP").is_none() {
             let _ = std::fs::remove_dir_all(&self.scratch);
         } else {
             eprintln!("xtask: artifacts kept in {}", self.scratch.display());

@@ -24,7 +24,9 @@ pub use error::{AppError, ErrorCode};
 pub use memory_store::MemoryStore;
 pub use secret::Secret;
 pub use server::{Endpoints, Platform, ServerChoice, ServerPreset};
-pub use signin::{SignInForm, SignInPlan, SignInRole, ValidSignIn};
+pub use signin::{
+    SignInForm, SignInPlan, SignInRole, ValidSignIn, ValidWapiKitSignIn, WapiKitSignInForm,
+};
 pub use store::{Account, Applied, Change, Store, StoreError};
 
 #[cfg(test)]

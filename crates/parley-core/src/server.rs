@@ -176,7 +176,7 @@ impl ServerChoice {
     }
 }
 
-fn parse_http_url(raw: &str) -> Option<Url> {
+pub(crate) fn parse_http_url(raw: &str) -> Option<Url> {
     let url = Url::parse(raw).ok()?;
     let ok = matches!(url.scheme(), "http" | "https")
         && url.host_str().is_some_and(|h| !h.is_empty())

@@ -147,6 +147,70 @@ impl ValidSignIn {
     }
 }
 
+/// WapiKit's sign-in: where its API is and the member's API key (sent as `x-access-token`).
+/// The key is a [`Secret`]: received, never serialized or printed.
+#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct WapiKitSignInForm {
+    /// The API root, e.g. `https://wapikit.example.com/api`.
+    pub url: String,
+    #[specta(type = String)]
+    pub api_key: Secret,
+}
+
+/// A [`WapiKitSignInForm`] that passed validation.
+#[derive(Debug, Clone)]
+pub struct ValidWapiKitSignIn {
+    /// The API root without a trailing slash.
+    pub url: String,
+    pub api_key: Secret,
+}
+
+/// Longest API key accepted (WapiKit's are JWTs of a few hundred bytes).
+const MAX_API_KEY: usize = 4096;
+
+impl WapiKitSignInForm {
+    /// Check both fields; errors name the field (`wapikitUrl`, `apiKey`).
+    pub fn validate(self) -> Result<ValidWapiKitSignIn, AppError> {
+        let raw = self.url.trim();
+        if raw.is_empty() {
+            return Err(AppError::invalid_field(
+                "wapikitUrl",
+                "Enter WapiKit's API address, for example https://wapikit.example.com/api.",
+            ));
+        }
+        let url = crate::server::parse_http_url(raw).ok_or_else(|| {
+            AppError::invalid_field(
+                "wapikitUrl",
+                "WapiKit's address must be an http:// or https:// URL with a host.",
+            )
+        })?;
+        if url.scheme() == "http" && !crate::server::host_is_loopback(&url) {
+            return Err(AppError::invalid_field(
+                "wapikitUrl",
+                "Use https:// for a WapiKit server on another machine: over http:// the API key would travel in clear text.",
+            ));
+        }
+        let key = self.api_key.expose().trim();
+        if key.is_empty() {
+            return Err(AppError::invalid_field(
+                "apiKey",
+                "Enter your WapiKit API key. You create one in WapiKit under Settings → API keys.",
+            ));
+        }
+        if key.len() > MAX_API_KEY || key.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(AppError::invalid_field(
+                "apiKey",
+                "That does not look like a WapiKit API key: paste the key exactly as WapiKit shows it.",
+            ));
+        }
+        Ok(ValidWapiKitSignIn {
+            url: url.as_str().trim_end_matches('/').to_owned(),
+            api_key: Secret::new(key),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,5 +298,53 @@ mod tests {
     fn test_form_debug_output_hides_password() {
         let f = form(ServerPreset::Sandbox, "k", "u", "s3cret-pw");
         assert!(!format!("{f:?}").contains("s3cret-pw"));
+    }
+
+    fn wapikit(url: &str, key: &str) -> Result<ValidWapiKitSignIn, AppError> {
+        WapiKitSignInForm {
+            url: url.to_owned(),
+            api_key: Secret::new(key),
+        }
+        .validate()
+    }
+
+    #[test]
+    fn test_wapikit_form_keeps_a_clean_address_and_key() {
+        let v = wapikit(" http://127.0.0.1:18080/api/ ", " eyJ.abc.def ").unwrap();
+        assert_eq!(v.url, "http://127.0.0.1:18080/api");
+        assert_eq!(v.api_key.expose(), "eyJ.abc.def");
+        let v = wapikit("https://inbox.example.com/api", "k").unwrap();
+        assert_eq!(v.url, "https://inbox.example.com/api");
+    }
+
+    #[test]
+    fn test_wapikit_form_names_the_field_that_is_wrong() {
+        let field = |r: Result<ValidWapiKitSignIn, AppError>| r.err().unwrap().field.unwrap();
+        assert_eq!(field(wapikit("", "k")), "wapikitUrl");
+        assert_eq!(field(wapikit("ftp://x.example.com", "k")), "wapikitUrl");
+        assert_eq!(
+            field(wapikit("https://u:p@x.example.com/api", "k")),
+            "wapikitUrl"
+        );
+        // The key would cross the network in clear text.
+        assert_eq!(
+            field(wapikit("http://wapikit.example.com/api", "k")),
+            "wapikitUrl"
+        );
+        assert_eq!(field(wapikit("https://x.example.com/api", "  ")), "apiKey");
+        assert_eq!(field(wapikit("https://x.example.com/api", "a b")), "apiKey");
+        let long = "k".repeat(MAX_API_KEY + 1);
+        assert_eq!(field(wapikit("https://x.example.com/api", &long)), "apiKey");
+    }
+
+    #[test]
+    fn test_wapikit_form_never_prints_the_key() {
+        let f = WapiKitSignInForm {
+            url: "https://x.example.com/api".into(),
+            api_key: Secret::new("super-secret-key"),
+        };
+        assert!(!format!("{f:?}").contains("super-secret-key"));
+        let v = f.validate().unwrap();
+        assert!(!format!("{v:?}").contains("super-secret-key"));
     }
 }

@@ -100,4 +100,45 @@ describe("sign-in screen", () => {
     expect(alert.querySelector("img")).toBeNull();
     expect(alert.textContent).toContain("<img");
   });
+
+  it("signs in to WhatsApp (WapiKit) with an address and an API key, the sandbox's by default", async () => {
+    const ipc = createMockIpc();
+    const signedIn: AccountSummary[] = [];
+    render(SignIn, { ipc, info: mockAppInfo, onSignedIn: (a: AccountSummary) => signedIn.push(a) });
+    await fireEvent.click(screen.getByLabelText("WhatsApp (WapiKit)"));
+    // Kommunicate's fields are gone; WapiKit's address starts at the sandbox.
+    expect(document.querySelector("#signin-appKey")).toBeNull();
+    const url = document.querySelector<HTMLInputElement>("#signin-wapikitUrl")!;
+    expect(url.value).toBe("http://127.0.0.1:18080/api");
+    const key = document.querySelector<HTMLInputElement>("#signin-apiKey")!;
+    expect(key.type).toBe("password");
+    await fireEvent.input(key, { target: { value: "eyJhbGciOi.key" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    expect(ipc.calls.signInWapikit).toEqual([{ url: "http://127.0.0.1:18080/api", keyLength: 14 }]);
+    expect(ipc.calls.signIn).toEqual([]);
+    expect(signedIn.map((a) => a.platform)).toEqual(["wapikit"]);
+    expect(key.value).toBe("");
+  });
+
+  it("shows WapiKit's refusal of the key on the key field, focused", async () => {
+    const ipc = createMockIpc({
+      signInWapikit: () => ({
+        status: "error",
+        error: {
+          code: "unauthorized",
+          message: "WapiKit refused this API key. Create a new key in WapiKit and enter it again.",
+          field: "apiKey",
+        },
+      }),
+    });
+    render(SignIn, { ipc, info: mockAppInfo });
+    await fireEvent.click(screen.getByLabelText("WhatsApp (WapiKit)"));
+    await fireEvent.input(document.querySelector("#signin-apiKey")!, { target: { value: "wrong" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    const err = await screen.findByText(/WapiKit refused this API key/);
+    expect(err.id).toBe("signin-apiKey-error");
+    const input = document.querySelector("#signin-apiKey")!;
+    expect(input.getAttribute("aria-invalid")).toBe("true");
+    expect(document.activeElement).toBe(input);
+  });
 });

@@ -18,6 +18,7 @@ const ALLOWED: Record<string, string> = {
   "https://chat.example.com": "An example address: it shows the format of the field, not words.",
   "tcp://chat.example.com:1883": "An example broker address: the format of the field, not words.",
   "https://": "The scheme a link field expects: not words.",
+  "https://wapikit.example.com/api": "An example address: the format of the field, not words.",
 };
 
 const CHECKED_ATTRIBUTES = ["title", "aria-label", "placeholder", "alt"];

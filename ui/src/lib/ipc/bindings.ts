@@ -22,6 +22,11 @@ export const commands = {
 	 *  and start syncing.
 	 */
 	signIn: (form: SignInForm) => typedError<AccountSummary, AppError>(__TAURI_INVOKE("sign_in", { form })),
+	/**
+	 *  Sign in to WapiKit (WhatsApp) with an API key: the key goes to the keyring, the account
+	 *  syncs like any other and its conversations join the inbox.
+	 */
+	signInWapikit: (form: WapiKitSignInForm) => typedError<AccountSummary, AppError>(__TAURI_INVOKE("sign_in_wapikit", { form })),
 	accounts: () => typedError<AccountSummary[], AppError>(__TAURI_INVOKE("accounts")),
 	/**  `device/logout`, forget the secrets and this account's cache. */
 	signOut: (accountId: string) => typedError<null, AppError>(__TAURI_INVOKE("sign_out", { accountId })),
@@ -224,6 +229,8 @@ export type AppInfo = {
 	name: string,
 	version: string,
 	presets: PresetInfo[],
+	/**  WapiKit's API on the local sandbox: the WhatsApp sign-in's default address. */
+	wapikitSandboxUrl: string,
 	/**  A theme forced at launch (`PARLEY_THEME`), overriding the system's. */
 	themeOverride: ThemeChoice | null,
 };
@@ -807,6 +814,16 @@ export type ViewCounts = {
 	spam: number,
 	/**  Unread messages over open conversations. */
 	unread: number,
+};
+
+/**
+ *  WapiKit's sign-in: where its API is and the member's API key (sent as `x-access-token`).
+ *  The key is a [`Secret`]: received, never serialized or printed.
+ */
+export type WapiKitSignInForm = {
+	/**  The API root, e.g. `https://wapikit.example.com/api`. */
+	url: string,
+	apiKey: string,
 };
 
 /* Tauri Specta runtime */

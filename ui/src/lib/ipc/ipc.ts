@@ -44,6 +44,7 @@ import type {
   UnifiedPage,
   Platform,
   UploadProgress,
+  WapiKitSignInForm,
 } from "./bindings";
 
 export type {
@@ -99,6 +100,7 @@ export type {
   SignInForm,
   SignInPlan,
   TypingInfo,
+  WapiKitSignInForm,
   UiBatch,
   UploadProgress,
   NotificationSettings,
@@ -113,6 +115,8 @@ export interface Ipc {
   /** Tell the shell the first screen is painted (with the page's start-up marks); resolves to ms since launch. */
   uiReady(marks: PageMark[]): Promise<number>;
   signIn(form: SignInForm): Promise<Result<AccountSummary>>;
+  /** Sign in to WapiKit (WhatsApp) with an API key; the key goes to the keyring. */
+  signInWapikit(form: WapiKitSignInForm): Promise<Result<AccountSummary>>;
   accounts(): Promise<Result<AccountSummary[]>>;
   signOut(accountId: string): Promise<Result<null>>;
   inbox(accountId: string, view: InboxView, sort: InboxSort, offset: number, limit: number): Promise<Result<InboxPage>>;

@@ -26,6 +26,7 @@ import type {
   Platform,
   SearchHit,
   SignInForm,
+  WapiKitSignInForm,
   SignInPlan,
   UiBatch,
   UnifiedHit,
@@ -39,6 +40,7 @@ export const mockAppInfo: AppInfo = {
   name: "Parley",
   version: "0.0.0-test",
   themeOverride: null,
+  wapikitSandboxUrl: "http://127.0.0.1:18080/api",
   presets: [
     {
       preset: "sandbox",
@@ -211,6 +213,8 @@ export function inView(c: Conversation, view: InboxView, me: string): boolean {
 export interface MockCalls {
   checkSignIn: SignInForm[];
   signIn: SignInForm[];
+  /** WapiKit sign-ins, with the key replaced by its length. */
+  signInWapikit: { url: string; keyLength: number }[];
   uiReady: number;
   /** The names of the start-up marks the last uiReady sent. */
   pageMarks: string[];
@@ -263,6 +267,7 @@ export interface MockOptions {
   drafts?: Record<string, string>;
   checkSignIn?: (form: SignInForm) => Result<SignInPlan>;
   signIn?: (form: SignInForm) => Result<AccountSummary>;
+  signInWapikit?: (form: WapiKitSignInForm) => Result<AccountSummary>;
   /** Errors for commands the test wants to fail, by command name. */
   fail?: Partial<Record<keyof MockCalls, AppError>>;
   /** How many of the newest messages `openConversation` returns. */
@@ -327,6 +332,7 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
   const calls: MockCalls = {
     checkSignIn: [],
     signIn: [],
+    signInWapikit: [],
     uiReady: 0,
     pageMarks: [],
     signOut: [],
@@ -567,6 +573,23 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
     signIn: async (form) => {
       calls.signIn.push(structuredClone(form));
       const r = opts.signIn ? opts.signIn(form) : ok(account({ userId: form.userId || ME }));
+      if (r.status === "ok") state.accounts.push(r.data);
+      return r;
+    },
+    signInWapikit: async (form) => {
+      calls.signInWapikit.push({ url: form.url, keyLength: form.apiKey.length });
+      const r = opts.signInWapikit
+        ? opts.signInWapikit(form)
+        : ok(
+            account({
+              id: "wapikit-org:member-1",
+              userId: "member-1",
+              displayName: "Ada on WhatsApp",
+              appKey: "wapikit-org",
+              server: form.url,
+              platform: "wapikit",
+            }),
+          );
       if (r.status === "ok") state.accounts.push(r.data);
       return r;
     },

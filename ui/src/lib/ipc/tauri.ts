@@ -18,6 +18,7 @@ export const tauriIpc: Ipc = {
   checkSignIn: (form) => call(() => commands.checkSignIn(form)),
   uiReady: (marks) => commands.uiReady(marks),
   signIn: (form) => call(() => commands.signIn(form)),
+  signInWapikit: (form) => call(() => commands.signInWapikit(form)),
   accounts: () => call(() => commands.accounts()),
   signOut: (accountId) => call(() => commands.signOut(accountId)),
   inbox: (accountId, view, sort, offset, limit) => call(() => commands.inbox(accountId, view, sort, offset, limit)),

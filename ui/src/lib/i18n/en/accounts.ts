@@ -1,7 +1,7 @@
 // Signing in, and the account switcher on the rail.
 export const accounts = {
   "accounts.about": "About Parley",
-  "accounts.tagline": "The agent inbox for Kommunicate and Applozic.",
+  "accounts.tagline": "The agent inbox for Kommunicate, Applozic and WhatsApp.",
   "accounts.pitch.offline": "Your inbox is cached on this computer and opens instantly, even offline.",
   "accounts.pitch.queue": "Replies written offline are sent once, when the connection returns.",
   "accounts.pitch.keyring": "Your password and tokens stay in the system keyring.",
@@ -23,6 +23,12 @@ export const accounts = {
   "accounts.password": "Password",
   "accounts.passwordIfAny": "(if your app uses one)",
   "accounts.back": "Back to inbox",
+  "accounts.platform": "Platform",
+  "accounts.platform.kommunicate": "Kommunicate / Applozic",
+  "accounts.platform.wapikit": "WhatsApp (WapiKit)",
+  "accounts.wapikitUrl": "WapiKit API address",
+  "accounts.apiKey": "API key",
+  "accounts.apiKeyHint": "Created in WapiKit under Settings → API keys. Kept in the system keyring.",
 
   "accounts.switcher": "Accounts",
   "accounts.switcherLabel": "Accounts: {name}",

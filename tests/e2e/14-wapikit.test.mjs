@@ -1,0 +1,121 @@
+// WhatsApp beside Kommunicate in the real window: a Kommunicate agent and the WapiKit demo
+// member signed in at once. The unified inbox shows conversations of both with their badges,
+// narrows to WhatsApp by platform, a WhatsApp customer's message arrives live over WapiKit's
+// event stream, and a reply typed in the composer reaches the WapiKit sandbox once, as an
+// outbound WhatsApp message.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { Session } from "./webdriver.mjs";
+import * as sb from "./sandbox.mjs";
+import { addWapikitAccount, chooseScope, eventually, shot as keep, signIn } from "./app.mjs";
+
+const agent = sb.ready.agents[0];
+const stamp = Date.now().toString(36);
+// A phone number of this run (WapiKit keeps one open conversation per contact).
+const phone = `+44 7700 ${String(Date.now() % 1_000_000).padStart(6, "0")}`;
+let s;
+let customerToken;
+let group;
+/** The WhatsApp conversation's WapiKit id. */
+let whatsapp;
+
+const shot = (name) => keep(s, name);
+const kmRow = () => `#inbox-list .row[data-id="g:${group}"]`;
+const waRow = () => `#inbox-list .row[data-id="w:${whatsapp}"]`;
+const rowsShown = () =>
+  s.execute(
+    "return [...document.querySelectorAll('#inbox-list .row')].map((r) => [r.dataset.id, r.querySelector('.platform')?.dataset.platform ?? null]);",
+  );
+
+before(async () => {
+  customerToken = await sb.tokenFor(sb.ready.customers[8]);
+  group = await sb.startConversation(customerToken, `E2E WhatsApp: Kommunicate side ${stamp}`, agent.userId);
+  await sb.send(customerToken, group, "A question on the web chat");
+  const started = await sb.wapikitInbound({ phone, name: `Wanda ${stamp}`, text: `Hi, is my order shipped? ${stamp}` });
+  whatsapp = started.conversation.uniqueId;
+  assert.ok(whatsapp, `a WapiKit conversation: ${JSON.stringify(started)}`);
+  s = await Session.start();
+  await signIn(s, sb.ready, agent);
+  await addWapikitAccount(s, sb.ready);
+  // A new WhatsApp conversation is nobody's yet: the "All" view holds both.
+  await (await s.find("#tab-all")).click();
+});
+
+after(async () => {
+  await shot("wapikit-last");
+  await s?.quit().catch(() => {});
+});
+
+test("test_unified_inbox_shows_kommunicate_and_whatsapp_conversations_with_their_badges", async () => {
+  await s.find(kmRow(), { timeout: 15_000 });
+  await s.find(waRow(), { timeout: 15_000 });
+  const badges = await s.execute(
+    `return [arguments[0], arguments[1]].map((css) => {
+       const p = document.querySelector(css).querySelector('.platform');
+       return [p.dataset.platform, p.querySelector('[role=img]').getAttribute('aria-label')];
+     });`,
+    [kmRow(), waRow()],
+  );
+  assert.deepEqual(badges, [
+    ["kommunicate", "Kommunicate"],
+    ["wapikit", "WhatsApp"],
+  ]);
+  const preview = await s.execute("return document.querySelector(arguments[0]).textContent;", [waRow()]);
+  assert.ok(preview.includes(`Wanda ${stamp}`), `the customer's name on the row: ${preview}`);
+  const scope = await s.execute("return [...document.querySelectorAll('#inbox-scope option')].map((o) => o.value);");
+  assert.ok(scope.includes("platform:wapikit") || scope.some((v) => v.startsWith("account:wapikit-")), JSON.stringify(scope));
+  await shot("wapikit-unified");
+});
+
+test("test_narrowing_to_whatsapp_shows_only_wapikit_rows", async () => {
+  const value = await s.execute(
+    "return [...document.querySelectorAll('#inbox-scope option')].map((o) => o.value).find((v) => v === 'platform:wapikit' || v.startsWith('account:wapikit-'));",
+  );
+  await chooseScope(s, value);
+  const rows = await eventually("only WhatsApp rows", async () => {
+    const r = await rowsShown();
+    return r.length && r.every(([id, p]) => id.startsWith("w:") && p === "wapikit") ? r : null;
+  });
+  assert.ok(rows.some(([id]) => id === `w:${whatsapp}`));
+  await chooseScope(s, "all");
+  await s.find(kmRow());
+});
+
+test("test_replying_to_a_whatsapp_conversation_reaches_the_wapikit_sandbox_once", async () => {
+  await (await s.find(waRow())).click();
+  await s.waitText("#conv-title", (t) => t.includes(`Wanda ${stamp}`));
+  await s.waitText("[role=log]", (t) => t.includes(`Hi, is my order shipped? ${stamp}`));
+
+  // The customer writes again: it arrives live over WapiKit's event stream.
+  await sb.wapikitInbound({ conversationId: whatsapp, text: `Order number 4417 ${stamp}` });
+  await s.waitText("[role=log]", (t) => t.includes(`Order number 4417 ${stamp}`), { timeout: 10_000 });
+
+  const reply = `Shipped this morning, tracking follows ${stamp}`;
+  const composer = await s.find("#composer-input");
+  await composer.type(reply);
+  await composer.type("\uE007"); // Enter sends
+  const sent = await eventually(
+    "the reply on the WapiKit sandbox",
+    async () => {
+      const all = await sb.wapikitMessages({ conversationId: whatsapp });
+      const mine = all.filter((m) => m.messageData?.text === reply);
+      return mine.length ? mine : null;
+    },
+    { timeout: 15_000 },
+  );
+  assert.equal(sent.length, 1, "sent once");
+  assert.equal(sent[0].direction, "OutBound");
+  assert.equal(sent[0].messageType, "Text");
+  // The timeline shows it once, no longer queued.
+  await eventually("the reply confirmed in the timeline", async () => {
+    const states = await s.execute(
+      "return [...document.querySelectorAll('[role=log] article.msg')].filter((m) => m.textContent.includes(arguments[0])).map((m) => m.querySelector('.ticks')?.dataset.state ?? '');",
+      [reply],
+    );
+    return states.length === 1 && states[0] !== "queued" ? states : null;
+  });
+  await shot("wapikit-replied");
+  // Still exactly one after the server's own copy came back over the event stream.
+  const again = (await sb.wapikitMessages({ conversationId: whatsapp })).filter((m) => m.messageData?.text === reply);
+  assert.equal(again.length, 1);
+});
