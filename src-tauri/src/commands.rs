@@ -1124,6 +1124,20 @@ mod tests {
     }
 
     #[test]
+    fn test_ui_metadata_keys_are_the_models() {
+        let ts = include_str!("../../ui/src/lib/metadataKeys.ts");
+        for (name, key) in [
+            ("ASSIGNEE_NAME", parley_core::model::keys::ASSIGNEE_NAME),
+            ("TAGS", parley_core::model::keys::TAGS),
+        ] {
+            assert!(
+                ts.contains(&format!("export const {name} = \"{key}\";")),
+                "ui/src/lib/metadataKeys.ts: {name} should be {key:?}"
+            );
+        }
+    }
+
+    #[test]
     fn test_build_rs_permissions_match_registered_commands() {
         let build_rs = include_str!("../build.rs");
         let all = || COMMANDS.iter().chain(crate::commands_dixa::COMMANDS);

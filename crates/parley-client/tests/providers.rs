@@ -307,6 +307,7 @@ over_every_provider!(
     test_reconnect_fills_gap_from_cursor,
     test_search_finds_a_message_that_arrived_live,
     test_a_reply_whose_answer_was_lost_reaches_the_server_once,
+    test_contact_panel_reads_the_customer_of_a_conversation_fresh,
 );
 
 async fn test_first_sync_fills_the_inbox_newest_first_with_previews_and_history(kind: Kind) {
@@ -624,5 +625,52 @@ async fn test_a_reply_whose_answer_was_lost_reaches_the_server_once(kind: Kind) 
         .collect();
     assert_eq!(mine.len(), 1, "{kind:?}: once in the timeline: {tl:#?}");
     assert!(mine[0].state >= DeliveryState::Sent);
+    p.stop().await;
+}
+
+async fn test_contact_panel_reads_the_customer_of_a_conversation_fresh(kind: Kind) {
+    let p = Peer::start(kind).await;
+    let conv = p.new_conversation("Who is this?").await;
+    p.customer_says(&conv, "It's me again").await;
+    eventually(10, "the new conversation cached", || async {
+        p.client().conversation(&conv).await.unwrap().is_some()
+    })
+    .await;
+    let row = p.client().conversation(&conv).await.unwrap().unwrap();
+    let customer = row
+        .customer_id
+        .clone()
+        .expect("a support conversation has a customer");
+    let profile = p.client().contact_profile(&customer).await.unwrap();
+    assert!(profile.fresh, "{kind:?}: read from the server");
+    assert_eq!(profile.contact.user_id, customer);
+    assert!(
+        profile.contact.display_name.is_some(),
+        "{kind:?}: {profile:#?}"
+    );
+    assert!(
+        profile.conversations.iter().any(|c| c.id == conv),
+        "{kind:?}: the customer's conversations: {profile:#?}"
+    );
+    match kind {
+        Kind::Kommunicate => assert!(profile.blocked.is_some()),
+        Kind::WapiKit => {
+            // WhatsApp: the number, and no block list to ask.
+            assert!(
+                profile
+                    .contact
+                    .phone
+                    .as_deref()
+                    .is_some_and(|ph| ph.ends_with("900000")),
+                "{profile:#?}"
+            );
+            assert_eq!(profile.blocked, None);
+        }
+    }
+    // Offline: the cached copy, said to be so.
+    p.cut_everything();
+    let cached = p.client().contact_profile(&customer).await.unwrap();
+    assert!(!cached.fresh, "{kind:?}");
+    assert_eq!(cached.contact.user_id, customer);
     p.stop().await;
 }

@@ -22,6 +22,12 @@ pub mod keys {
     pub const DELETE_FOR_ALL: &str = "AL_DELETE_GROUP_MESSAGE_FOR_ALL";
     /// Parley's idempotency key on messages it sends (see `send queue`).
     pub const CLIENT_KEY: &str = "PARLEY_CLIENT_KEY";
+    /// The assignee's display name, when the platform sends it with the row (WapiKit's
+    /// `assignedTo.name`); the inbox shows it instead of the id.
+    pub const ASSIGNEE_NAME: &str = "PARLEY_ASSIGNEE_NAME";
+    /// The conversation's tags (labels joined with ", "), when the platform has them
+    /// (WapiKit's conversation tags); the conversation header shows them as chips.
+    pub const TAGS: &str = "PARLEY_TAGS";
 }
 
 /// Kommunicate conversation status (`groupStatus` / `CONVERSATION_STATUS`, protocol §5.1).

@@ -11,8 +11,8 @@ use crate::wapikit::{self as wk, MessageContent, MessageDirection, MessageStatus
 
 /// Metadata keys Parley sets on WapiKit rows (shown by the UI like any metadata).
 pub mod keys {
-    /// Conversation tags, labels joined with ", ".
-    pub const TAGS: &str = "WAPIKIT_TAGS";
+    /// Conversation tags, labels joined with ", " (the model's key: the UI shows them).
+    pub const TAGS: &str = crate::model::keys::TAGS;
     /// The contact's WhatsApp number on a conversation.
     pub const PHONE: &str = "WAPIKIT_PHONE";
     /// WhatsApp's own message id.
@@ -100,6 +100,14 @@ pub fn conversation(c: &wk::Conversation) -> Conversation {
     }
     if !c.contact.phone.is_empty() {
         metadata.insert(keys::PHONE.into(), c.contact.phone.clone());
+    }
+    if let Some(name) = c
+        .assigned_to
+        .as_ref()
+        .map(|m| m.name.trim())
+        .filter(|n| !n.is_empty())
+    {
+        metadata.insert(crate::model::keys::ASSIGNEE_NAME.into(), name.to_owned());
     }
     let title = if c.contact.name.trim().is_empty() {
         format!("+{}", c.contact.phone.trim_start_matches('+'))

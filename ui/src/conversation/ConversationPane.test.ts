@@ -33,6 +33,16 @@ describe("conversation header and actions", () => {
     expect(screen.getByText("Assigned to you")).toBeTruthy();
   });
 
+  it("shows the conversation's tags as chips, each once", async () => {
+    const ipc = scenario();
+    const c = ipc.state.conversations.find((x) => x.id === "g:1")!;
+    c.metadata = { ...c.metadata, PARLEY_TAGS: "VIP, billing, , VIP" };
+    setup(ipc);
+    await screen.findByRole("heading", { name: "Alice Martin" });
+    const chips = [...document.querySelectorAll<HTMLElement>(".head .tag-chip")].map((e) => e.textContent);
+    expect(chips).toEqual(["VIP", "billing"]);
+  });
+
   it("resolves, then offers reopen", async () => {
     const { ipc } = setup();
     await fireEvent.click(await screen.findByRole("button", { name: "Resolve" }));

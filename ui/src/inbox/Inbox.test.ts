@@ -41,6 +41,19 @@ describe("inbox", () => {
     expect(alice.querySelector(".preview")?.textContent).toBe("My invoice is wrong");
   });
 
+  it("names another agent by the name the platform sent, else by the id's local part", async () => {
+    const ipc = scenario();
+    const [a, b] = ipc.state.conversations;
+    a.assignee = "b2f6d4e3-1c5a-4f7b-9d0e-2a3b4c5d6e72";
+    a.metadata = { ...a.metadata, PARLEY_ASSIGNEE_NAME: "Bob Okafor" };
+    b.assignee = "carol@example.com";
+    b.metadata = {};
+    setup(ipc);
+    await fireEvent.click(await screen.findByRole("tab", { name: /All/ }));
+    await vi.waitFor(() => expect(document.querySelector(`[data-id="${a.id}"] .assignee`)?.textContent).toBe("Bob Okafor"));
+    expect(document.querySelector(`[data-id="${b.id}"] .assignee`)?.textContent).toBe("carol");
+  });
+
   it("switches views and sort orders", async () => {
     const { ipc } = setup();
     await screen.findByText("Alice Martin");

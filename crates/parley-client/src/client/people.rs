@@ -344,6 +344,9 @@ impl<S: Store> Client<S> {
     /// The contact panel: fresh from the server when it answers, else the cached copy.
     pub async fn contact_profile(&self, user_id: &str) -> Result<ContactProfile> {
         let u = check_user_id(user_id).map_err(invalid)?;
+        if self.platform() == parley_core::Platform::WapiKit {
+            return self.wapikit_contact_profile(&u).await;
+        }
         let fresh = match self
             .rest()?
             .user_details_v2(std::slice::from_ref(&u), &[])
@@ -385,6 +388,31 @@ impl<S: Store> Client<S> {
             contact,
             conversations,
             blocked,
+            fresh,
+        })
+    }
+
+    /// WapiKit's contact (name, phone, attributes) read again; WapiKit keeps no block list.
+    async fn wapikit_contact_profile(&self, u: &str) -> Result<ContactProfile> {
+        let fresh = match self.inner.wk_contact(u).await {
+            Ok(c) => {
+                self.write(vec![Change::UpsertContact(c)]).await?;
+                true
+            }
+            Err(e) if e.is_transient() => false,
+            Err(e) => return Err(e),
+        };
+        let contact = self.contact(u).await?.ok_or_else(|| {
+            ClientError::Invalid("Parley knows nothing about that person yet.".into())
+        })?;
+        let conversations = self
+            .store()
+            .conversations_of_customer(&self.account().id, u, 50)
+            .await?;
+        Ok(ContactProfile {
+            contact,
+            conversations,
+            blocked: None,
             fresh,
         })
     }

@@ -549,8 +549,13 @@ impl<S: Store> Inner<S> {
     }
 
     pub(super) async fn wk_fetch_contact(&self, contact_id: &str) -> Option<Contact> {
-        let c = self.wk().ok()?.api.contact(contact_id).await.ok()?;
-        Some(map::contact(&c))
+        self.wk_contact(contact_id).await.ok()
+    }
+
+    /// A WapiKit contact from the server, as the model's contact.
+    pub(super) async fn wk_contact(&self, contact_id: &str) -> Result<Contact> {
+        let c = self.wk()?.api.contact(contact_id).await?;
+        Ok(map::contact(&c))
     }
 
     pub(super) async fn wk_read(&self, conversation_id: &str) -> Result<()> {
