@@ -198,6 +198,8 @@ pub struct AccountSummary {
     pub is_agent: bool,
     /// Where the account lives (the UI only shows it as a badge).
     pub platform: Platform,
+    /// What the platform offers (the UI shows only that).
+    pub features: parley_core::server::PlatformFeatures,
     pub connection: ConnectionState,
     /// The real-time link is plain TCP to another machine.
     pub insecure_link: bool,
@@ -213,6 +215,7 @@ fn summary(c: &crate::shell::AppClient) -> AccountSummary {
         server: a.endpoints.chat.clone(),
         is_agent: a.is_agent,
         platform: a.platform,
+        features: a.platform.features(),
         connection: c.connection().borrow().clone(),
         insecure_link: c.link_is_insecure(),
     }

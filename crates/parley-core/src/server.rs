@@ -110,6 +110,45 @@ impl Platform {
             _ => None,
         }
     }
+
+    /// What an account on this platform can do, so the UI offers only that (it never asks
+    /// which platform it is).
+    pub fn features(self) -> PlatformFeatures {
+        use crate::model::ConversationStatus as S;
+        match self {
+            Self::Kommunicate => PlatformFeatures {
+                statuses: vec![S::Open, S::Resolved, S::Spam, S::Duplicate],
+                edit_contacts: true,
+                block_contacts: true,
+                start_conversations: true,
+                groups: true,
+            },
+            // WapiKit's API: conversations Active/Closed, contacts read-only, no groups.
+            Self::WapiKit => PlatformFeatures {
+                statuses: vec![S::Open, S::Resolved],
+                edit_contacts: false,
+                block_contacts: false,
+                start_conversations: false,
+                groups: false,
+            },
+        }
+    }
+}
+
+/// What an account's platform offers (see [`Platform::features`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PlatformFeatures {
+    /// The statuses a conversation can be given (the header's status actions).
+    pub statuses: Vec<crate::model::ConversationStatus>,
+    /// Edit a customer's profile from the contact panel.
+    pub edit_contacts: bool,
+    /// Block and unblock a customer.
+    pub block_contacts: bool,
+    /// Start a conversation with a customer.
+    pub start_conversations: bool,
+    /// Groups, open groups and contact lists (the groups screen).
+    pub groups: bool,
 }
 
 /// The server a person picked on the sign-in screen.

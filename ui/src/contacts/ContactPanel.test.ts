@@ -4,6 +4,7 @@ import ContactPanel from "./ContactPanel.svelte";
 import ConversationPane from "../conversation/ConversationPane.svelte";
 import { BatchHub } from "../lib/batches";
 import { account, conversation, type MockIpc } from "../lib/ipc/mock";
+import type { Platform } from "../lib/ipc/ipc";
 import type { Contact, ContactProfile } from "../lib/ipc/ipc";
 import { base, scenario } from "../test-fixtures";
 import { contactPanel } from "./panelState.svelte";
@@ -25,7 +26,7 @@ function alice(over: Partial<Contact> = {}): Contact {
   };
 }
 
-function setup(opts: { contact?: Contact; ipc?: MockIpc } = {}) {
+function setup(opts: { contact?: Contact; ipc?: MockIpc; platform?: Platform } = {}) {
   const ipc =
     opts.ipc ??
     scenario({
@@ -39,7 +40,7 @@ function setup(opts: { contact?: Contact; ipc?: MockIpc } = {}) {
   const onOpenConversation = vi.fn();
   const onContactChanged = vi.fn();
   const onClose = vi.fn();
-  render(ContactPanel, { ipc, account: account(), userId: "alice", conversationId: "g:1", onOpenConversation, onContactChanged, onClose });
+  render(ContactPanel, { ipc, account: account({ platform: opts.platform ?? "kommunicate" }), userId: "alice", conversationId: "g:1", onOpenConversation, onContactChanged, onClose });
   return { ipc, onOpenConversation, onContactChanged, onClose };
 }
 
@@ -53,6 +54,21 @@ async function type(el: HTMLInputElement, value: string) {
 }
 
 beforeEach(() => localStorage.clear());
+
+describe("contact panel: what the platform offers", () => {
+  it("offers edit, block and a new conversation on Kommunicate, none of them on WhatsApp", async () => {
+    setup();
+    await loaded();
+    const actions = () => ["#contact-edit", "#contact-block", "#contact-new-conversation"].map((id) => !!panel().querySelector(id));
+    expect(actions()).toEqual([true, true, true]);
+    document.body.innerHTML = "";
+    setup({ platform: "wapikit" });
+    await loaded();
+    expect(actions()).toEqual([false, false, false]);
+    // The profile itself is shown as everywhere.
+    expect(panel().querySelector("#contact-phone-text")).toBeTruthy();
+  });
+});
 
 describe("contact panel: the profile", () => {
   it("refreshes presence while open, and keeps the profile shown when a refresh fails", async () => {

@@ -3,13 +3,13 @@ import { fireEvent, render, screen } from "@testing-library/svelte";
 import ConversationPane from "./ConversationPane.svelte";
 import { BatchHub } from "../lib/batches";
 import { ME, account, emptyBatch, message, type MockIpc } from "../lib/ipc/mock";
-import type { Message } from "../lib/ipc/ipc";
+import type { Message, Platform } from "../lib/ipc/ipc";
 import { base, scenario } from "../test-fixtures";
 
-function setup(ipc: MockIpc = scenario(), conversationId = "g:1", offline = false) {
+function setup(ipc: MockIpc = scenario(), conversationId = "g:1", offline = false, platform: Platform = "kommunicate") {
   const hub = new BatchHub();
   ipc.onBatch((b) => hub.emit(b));
-  const r = render(ConversationPane, { ipc, account: account(), hub, conversationId, offline });
+  const r = render(ConversationPane, { ipc, account: account({ platform }), hub, conversationId, offline });
   return { ipc, hub, ...r };
 }
 
@@ -41,6 +41,14 @@ describe("conversation header and actions", () => {
     await screen.findByRole("heading", { name: "Alice Martin" });
     const chips = [...document.querySelectorAll<HTMLElement>(".head .tag-chip")].map((e) => e.textContent);
     expect(chips).toEqual(["VIP", "billing"]);
+  });
+
+  it("offers only the statuses the account's platform has (WhatsApp: resolve, no spam or duplicate)", async () => {
+    setup(scenario(), "g:1", false, "wapikit");
+    await screen.findByRole("heading", { name: "Alice Martin" });
+    expect(screen.getByRole("button", { name: "Resolve" })).toBeTruthy();
+    expect(screen.queryByRole("button", { name: "Spam" })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Duplicate" })).toBeNull();
   });
 
   it("resolves, then offers reopen", async () => {

@@ -43,7 +43,8 @@ describe("inbox", () => {
 
   it("names another agent by the name the platform sent, else by the id's local part", async () => {
     const ipc = scenario();
-    const [a, b] = ipc.state.conversations;
+    const a = ipc.state.conversations[0]!;
+    const b = ipc.state.conversations[1]!;
     a.assignee = "b2f6d4e3-1c5a-4f7b-9d0e-2a3b4c5d6e72";
     a.metadata = { ...a.metadata, PARLEY_ASSIGNEE_NAME: "Bob Okafor" };
     b.assignee = "carol@example.com";

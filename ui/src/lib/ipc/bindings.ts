@@ -196,6 +196,8 @@ export type AccountSummary = {
 	isAgent: boolean,
 	/**  Where the account lives (the UI only shows it as a badge). */
 	platform: Platform,
+	/**  What the platform offers (the UI shows only that). */
+	features: PlatformFeatures,
 	connection: ConnectionState,
 	/**  The real-time link is plain TCP to another machine. */
 	insecureLink: boolean,
@@ -655,6 +657,20 @@ export type Platform =
 "kommunicate" | 
 /**  WapiKit, a WhatsApp Business team inbox: REST + server-sent events. */
 "wapikit";
+
+/**  What an account's platform offers (see [`Platform::features`]). */
+export type PlatformFeatures = {
+	/**  The statuses a conversation can be given (the header's status actions). */
+	statuses: ConversationStatus[],
+	/**  Edit a customer's profile from the contact panel. */
+	editContacts: boolean,
+	/**  Block and unblock a customer. */
+	blockContacts: boolean,
+	/**  Start a conversation with a customer. */
+	startConversations: boolean,
+	/**  Groups, open groups and contact lists (the groups screen). */
+	groups: boolean,
+};
 
 export type PresetInfo = {
 	preset: ServerPreset,

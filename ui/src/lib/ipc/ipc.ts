@@ -105,6 +105,7 @@ export type {
   UploadProgress,
   NotificationSettings,
   ViewCounts,
+  PlatformFeatures,
 } from "./bindings";
 export type Result<T> = { status: "ok"; data: T } | { status: "error"; error: AppError };
 

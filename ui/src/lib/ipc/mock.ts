@@ -24,6 +24,7 @@ import type {
   OpenConversation,
   Result,
   Platform,
+  PlatformFeatures,
   SearchHit,
   SignInForm,
   WapiKitSignInForm,
@@ -126,10 +127,24 @@ export function account(over: Partial<AccountSummary> = {}): AccountSummary {
     server: "http://127.0.0.1:18080",
     isAgent: true,
     platform: "kommunicate",
+    features: featuresOf(over.platform ?? "kommunicate"),
     connection: { state: "online" },
     insecureLink: false,
     ...over,
   };
+}
+
+/** What each platform offers, as the shell reports it (`Platform::features`). */
+export function featuresOf(platform: Platform): PlatformFeatures {
+  return platform === "wapikit"
+    ? { statuses: ["open", "resolved"], editContacts: false, blockContacts: false, startConversations: false, groups: false }
+    : {
+        statuses: ["open", "resolved", "spam", "duplicate"],
+        editContacts: true,
+        blockContacts: true,
+        startConversations: true,
+        groups: true,
+      };
 }
 
 let seq = 0;
