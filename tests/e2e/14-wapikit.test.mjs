@@ -86,6 +86,19 @@ test("test_replying_to_a_whatsapp_conversation_reaches_the_wapikit_sandbox_once"
   await s.waitText("#conv-title", (t) => t.includes(`Wanda ${stamp}`));
   await s.waitText("[role=log]", (t) => t.includes(`Hi, is my order shipped? ${stamp}`));
 
+  // The contact panel shows the WhatsApp contact: name and number, read-only.
+  await s.waitText("#contact-panel #contact-name-text", (t) => t === `Wanda ${stamp}`, { timeout: 10_000 });
+  const digits = phone.replace(/\D/g, "");
+  await s.waitText("#contact-panel #contact-phone-text", (t) => t.replace(/\D/g, "") === digits);
+  const actions = await s.execute(
+    "return ['#contact-edit', '#contact-block', '#contact-new-conversation'].map((id) => !!document.querySelector(id));",
+  );
+  assert.deepEqual(actions, [false, false, false]);
+  const statusActions = await s.execute(
+    "return [...document.querySelectorAll('.head .actions button')].map((b) => b.textContent.trim());",
+  );
+  assert.ok(statusActions.includes("Resolve") && !statusActions.includes("Spam"), JSON.stringify(statusActions));
+
   // The customer writes again: it arrives live over WapiKit's event stream.
   await sb.wapikitInbound({ conversationId: whatsapp, text: `Order number 4417 ${stamp}` });
   await s.waitText("[role=log]", (t) => t.includes(`Order number 4417 ${stamp}`), { timeout: 10_000 });

@@ -122,6 +122,7 @@ impl Platform {
                 block_contacts: true,
                 start_conversations: true,
                 groups: true,
+                presence: true,
             },
             // WapiKit's API: conversations Active/Closed, contacts read-only, no groups.
             Self::WapiKit => PlatformFeatures {
@@ -130,6 +131,7 @@ impl Platform {
                 block_contacts: false,
                 start_conversations: false,
                 groups: false,
+                presence: false,
             },
         }
     }
@@ -149,6 +151,8 @@ pub struct PlatformFeatures {
     pub start_conversations: bool,
     /// Groups, open groups and contact lists (the groups screen).
     pub groups: bool,
+    /// Customers' online / last-seen presence.
+    pub presence: bool,
 }
 
 /// The server a person picked on the sign-in screen.

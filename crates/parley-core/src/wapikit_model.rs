@@ -80,13 +80,19 @@ pub fn contact(c: &wk::Contact) -> Contact {
         user_id: c.unique_id.clone(),
         display_name: Some(c.name.trim().to_owned()).filter(|s| !s.is_empty()),
         email: None,
-        phone: Some(c.phone.clone()).filter(|s| !s.is_empty()),
+        phone: international(&c.phone),
         image_url: None,
         metadata,
         online: false,
         last_seen_at: None,
         role_type: 3,
     }
+}
+
+/// A WhatsApp number as people write it: WapiKit keeps the digits with the country code.
+fn international(phone: &str) -> Option<String> {
+    let digits = phone.trim().trim_start_matches('+');
+    (!digits.is_empty()).then(|| format!("+{digits}"))
 }
 
 /// The conversation row. `me` is the account's member id ("Mine" = assigned to it).
@@ -110,7 +116,7 @@ pub fn conversation(c: &wk::Conversation) -> Conversation {
         metadata.insert(crate::model::keys::ASSIGNEE_NAME.into(), name.to_owned());
     }
     let title = if c.contact.name.trim().is_empty() {
-        format!("+{}", c.contact.phone.trim_start_matches('+'))
+        international(&c.contact.phone).unwrap_or_default()
     } else {
         c.contact.name.trim().to_owned()
     };
@@ -297,7 +303,7 @@ mod tests {
     fn test_wapikit_contact_attributes_become_metadata() {
         let c = contact(&wire_conversation().contact);
         assert_eq!(c.name(), "Asha Rao");
-        assert_eq!(c.phone.as_deref(), Some("919800000001"));
+        assert_eq!(c.phone.as_deref(), Some("+919800000001"));
         assert_eq!(c.metadata.get("city").map(String::as_str), Some("Pune"));
         assert_eq!(c.metadata.get("vip").map(String::as_str), Some("true"));
         assert!(!c.metadata.contains_key("none"));

@@ -65,6 +65,7 @@ describe("contact panel: what the platform offers", () => {
     setup({ platform: "wapikit" });
     await loaded();
     expect(actions()).toEqual([false, false, false]);
+    expect(panel().querySelector("#contact-presence")).toBeNull();
     // The profile itself is shown as everywhere.
     expect(panel().querySelector("#contact-phone-text")).toBeTruthy();
   });

@@ -670,6 +670,8 @@ export type PlatformFeatures = {
 	startConversations: boolean,
 	/**  Groups, open groups and contact lists (the groups screen). */
 	groups: boolean,
+	/**  Customers' online / last-seen presence. */
+	presence: boolean,
 };
 
 export type PresetInfo = {

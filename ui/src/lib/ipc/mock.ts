@@ -137,13 +137,14 @@ export function account(over: Partial<AccountSummary> = {}): AccountSummary {
 /** What each platform offers, as the shell reports it (`Platform::features`). */
 export function featuresOf(platform: Platform): PlatformFeatures {
   return platform === "wapikit"
-    ? { statuses: ["open", "resolved"], editContacts: false, blockContacts: false, startConversations: false, groups: false }
+    ? { statuses: ["open", "resolved"], editContacts: false, blockContacts: false, startConversations: false, groups: false, presence: false }
     : {
         statuses: ["open", "resolved", "spam", "duplicate"],
         editContacts: true,
         blockContacts: true,
         startConversations: true,
         groups: true,
+        presence: true,
       };
 }
 
