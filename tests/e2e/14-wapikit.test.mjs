@@ -5,6 +5,7 @@
 // outbound WhatsApp message.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { Session } from "./webdriver.mjs";
 import * as sb from "./sandbox.mjs";
 import { addWapikitAccount, chooseScope, eventually, shot as keep, signIn } from "./app.mjs";
@@ -131,4 +132,19 @@ test("test_replying_to_a_whatsapp_conversation_reaches_the_wapikit_sandbox_once"
   // Still exactly one after the server's own copy came back over the event stream.
   const again = (await sb.wapikitMessages({ conversationId: whatsapp })).filter((m) => m.messageData?.text === reply);
   assert.equal(again.length, 1);
+});
+
+test("test_a_new_whatsapp_conversation_raises_a_desktop_notification_naming_the_customer", async () => {
+  // The Kommunicate conversation on screen; a new WhatsApp customer writes.
+  await (await s.find(kmRow())).click();
+  await s.waitText("#conv-title", (t) => t.includes("Kommunicate side"));
+  const name = `Nadia ${stamp}`;
+  const text = `New here, do you ship to Malta? ${stamp}`;
+  const started = await sb.wapikitInbound({ phone: `+356 7900 ${String(Date.now() % 10_000).padStart(4, "0")}`, name, text });
+  await s.find(`#inbox-list .row[data-id="w:${started.conversation.uniqueId}"]`, { timeout: 5_000 });
+  const log = await eventually("the Notify call naming the customer", () => {
+    const l = readFileSync(process.env.NOTIFY_LOG, "utf8");
+    return l.includes(name) ? l : null;
+  });
+  assert.ok(log.includes("member=Notify"), "a Notify call was made");
 });
