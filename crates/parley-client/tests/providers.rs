@@ -230,6 +230,33 @@ impl Peer {
         self.mqtt.cut();
     }
 
+    /// Wait until the conversation is in the cache.
+    async fn wait_cached(&self, conv: &str) {
+        eventually(10, "the conversation cached", || async {
+            self.client().conversation(conv).await.unwrap().is_some()
+        })
+        .await;
+    }
+
+    /// The send queue drains within `secs`; `text` is then once on the server and, after the
+    /// server's own copy had time to come back (event or catch-up), once in the timeline,
+    /// sent.
+    async fn assert_sent_once(&self, conv: &str, text: &str, secs: u64) {
+        let kind = self.kind;
+        eventually(secs, "the reply confirmed", || async {
+            self.client().outbox().await.unwrap().is_empty()
+        })
+        .await;
+        let on_server = self.server_texts(conv).await;
+        let copies = on_server.iter().filter(|t| *t == text).count();
+        assert_eq!(copies, 1, "{kind:?}: once on the server: {on_server:?}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let tl = self.client().timeline(conv, None, 50).await.unwrap();
+        let mine: Vec<_> = tl.iter().filter(|m| m.text == text).collect();
+        assert_eq!(mine.len(), 1, "{kind:?}: once in the timeline: {tl:#?}");
+        assert!(mine[0].state >= DeliveryState::Sent);
+    }
+
     async fn stop(self) {
         self.agent.client.stop().await;
     }
@@ -247,26 +274,7 @@ async fn wapikit_agent(sb: &Sandbox, base_url: &str) -> Agent {
     )
     .await
     .expect("WapiKit sign-in");
-    let user_id = signed.account.user_id.clone();
-    let store = Arc::new(SqliteStore::open_temporary().await.unwrap());
-    store.save_account(&signed.account).await.unwrap();
-    let client = Client::start(
-        signed.account,
-        signed.session,
-        store.clone(),
-        http,
-        fast_options(),
-    )
-    .expect("client starts");
-    let events = client.subscribe();
-    Agent {
-        client,
-        store,
-        secrets,
-        events,
-        user_id,
-        password: String::new(),
-    }
+    start_agent(signed, secrets, http, "").await
 }
 
 fn everything() -> InboxQuery {
@@ -417,28 +425,8 @@ async fn test_customer_message_arrives_live_and_reply_reaches_the_server_once(ki
         .unwrap()
         .unwrap();
     assert_eq!(echo.state, DeliveryState::Queued, "local echo at once");
-    eventually(15, "the reply confirmed", || async {
-        p.client().outbox().await.unwrap().is_empty()
-    })
-    .await;
-    let on_server = p.server_texts(&conv).await;
-    assert_eq!(
-        on_server
-            .iter()
-            .filter(|t| *t == "Sorry about that! Checking now.")
-            .count(),
-        1,
-        "{kind:?}: {on_server:?}"
-    );
-    // The server's own copy coming back (event or catch-up) does not double it.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let tl = p.client().timeline(&conv, None, 50).await.unwrap();
-    let mine: Vec<_> = tl
-        .iter()
-        .filter(|m| m.text == "Sorry about that! Checking now.")
-        .collect();
-    assert_eq!(mine.len(), 1, "{kind:?}: one copy in the timeline: {tl:#?}");
-    assert!(mine[0].state >= DeliveryState::Sent);
+    p.assert_sent_once(&conv, "Sorry about that! Checking now.", 15)
+        .await;
 
     p.client()
         .set_status(&conv, ConversationStatus::Resolved)
@@ -456,10 +444,7 @@ async fn test_customer_message_arrives_live_and_reply_reaches_the_server_once(ki
 async fn test_replies_written_offline_are_sent_once_in_order_after_reconnect(kind: Kind) {
     let p = Peer::start(kind).await;
     let conv = p.new_conversation("Offline replies").await;
-    eventually(10, "the new conversation cached", || async {
-        p.client().conversation(&conv).await.unwrap().is_some()
-    })
-    .await;
+    p.wait_cached(&conv).await;
     p.cut_everything();
     eventually(15, "offline", || async {
         matches!(
@@ -515,10 +500,7 @@ async fn test_replies_written_offline_are_sent_once_in_order_after_reconnect(kin
 async fn test_reconnect_fills_gap_from_cursor(kind: Kind) {
     let p = Peer::start(kind).await;
     let conv = p.new_conversation("While you were away").await;
-    eventually(10, "the new conversation cached", || async {
-        p.client().conversation(&conv).await.unwrap().is_some()
-    })
-    .await;
+    p.wait_cached(&conv).await;
     p.cut_realtime();
     const N: usize = 150;
     for i in 0..N {
@@ -583,10 +565,7 @@ async fn test_search_finds_a_message_that_arrived_live(kind: Kind) {
 async fn test_a_reply_whose_answer_was_lost_reaches_the_server_once(kind: Kind) {
     let p = Peer::start(kind).await;
     let conv = p.new_conversation("Lost answers").await;
-    eventually(10, "the new conversation cached", || async {
-        p.client().conversation(&conv).await.unwrap().is_some()
-    })
-    .await;
+    p.wait_cached(&conv).await;
     // Every send reaches the server, which acts on it; every answer is lost (503). Reads
     // pass, so the real-time link (WapiKit's event stream is HTTP too) stays up.
     p.http.set_mode(Mode::Http503Writes);
@@ -604,27 +583,8 @@ async fn test_a_reply_whose_answer_was_lost_reaches_the_server_once(kind: Kind) 
     // A few more attempts with their answers lost.
     tokio::time::sleep(Duration::from_millis(800)).await;
     p.http.set_mode(Mode::Pass);
-    eventually(30, "the reply confirmed", || async {
-        p.client().outbox().await.unwrap().is_empty()
-    })
-    .await;
-    let on_server = p.server_texts(&conv).await;
-    assert_eq!(
-        on_server
-            .iter()
-            .filter(|t| *t == "sent while answers are lost")
-            .count(),
-        1,
-        "{kind:?}: once on the server: {on_server:?}"
-    );
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let tl = p.client().timeline(&conv, None, 50).await.unwrap();
-    let mine: Vec<_> = tl
-        .iter()
-        .filter(|m| m.text == "sent while answers are lost")
-        .collect();
-    assert_eq!(mine.len(), 1, "{kind:?}: once in the timeline: {tl:#?}");
-    assert!(mine[0].state >= DeliveryState::Sent);
+    p.assert_sent_once(&conv, "sent while answers are lost", 30)
+        .await;
     p.stop().await;
 }
 
@@ -632,10 +592,7 @@ async fn test_contact_panel_reads_the_customer_of_a_conversation_fresh(kind: Kin
     let p = Peer::start(kind).await;
     let conv = p.new_conversation("Who is this?").await;
     p.customer_says(&conv, "It's me again").await;
-    eventually(10, "the new conversation cached", || async {
-        p.client().conversation(&conv).await.unwrap().is_some()
-    })
-    .await;
+    p.wait_cached(&conv).await;
     let row = p.client().conversation(&conv).await.unwrap().unwrap();
     let customer = row
         .customer_id

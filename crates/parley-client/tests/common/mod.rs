@@ -341,6 +341,17 @@ pub async fn sign_in_agent(
 
 pub async fn agent_as(sb: &Sandbox, http: &str, mqtt: &str, user: &str, password: &str) -> Agent {
     let (signed, secrets, http_client) = sign_in_agent(sb, http, mqtt, user, password).await;
+    start_agent(signed, secrets, http_client, password).await
+}
+
+/// Start the client services of a signed-in account on a temporary SQLite cache.
+pub async fn start_agent(
+    signed: parley_client::SignedIn,
+    secrets: Arc<MemorySecrets>,
+    http_client: reqwest::Client,
+    password: &str,
+) -> Agent {
+    let user = signed.account.user_id.clone();
     let store = Arc::new(SqliteStore::open_temporary().await.unwrap());
     store.save_account(&signed.account).await.unwrap();
     let client = Client::start(
@@ -357,7 +368,7 @@ pub async fn agent_as(sb: &Sandbox, http: &str, mqtt: &str, user: &str, password
         store,
         secrets,
         events,
-        user_id: user.to_owned(),
+        user_id: user,
         password: password.to_owned(),
     }
 }
