@@ -68,11 +68,14 @@ test("test_unified_inbox_shows_kommunicate_and_whatsapp_conversations_with_their
   await shot("wapikit-unified");
 });
 
-test("test_narrowing_to_whatsapp_shows_only_wapikit_rows", async () => {
-  const value = await s.execute(
+/** The scope menu's entry that narrows to WhatsApp (by platform, or the WapiKit account). */
+const whatsappScope = () =>
+  s.execute(
     "return [...document.querySelectorAll('#inbox-scope option')].map((o) => o.value).find((v) => v === 'platform:wapikit' || v.startsWith('account:wapikit-'));",
   );
-  await chooseScope(s, value);
+
+test("test_narrowing_to_whatsapp_shows_only_wapikit_rows", async () => {
+  await chooseScope(s, await whatsappScope());
   const rows = await eventually("only WhatsApp rows", async () => {
     const r = await rowsShown();
     return r.length && r.every(([id, p]) => id.startsWith("w:") && p === "wapikit") ? r : null;
@@ -147,4 +150,27 @@ test("test_a_new_whatsapp_conversation_raises_a_desktop_notification_naming_the_
     return l.includes(name) ? l : null;
   });
   assert.ok(log.includes("member=Notify"), "a Notify call was made");
+});
+
+test("test_a_whatsapp_conversations_tags_show_as_chips_in_its_header", async () => {
+  const { conversations } = await sb.wapikitApi("GET", "/conversations?page=1&per_page=50");
+  const tagged = conversations.find((c) => (c.tags ?? []).length > 0);
+  assert.ok(tagged, "the demo data has a tagged conversation");
+  const labels = tagged.tags.map((t) => t.label);
+  // Only WhatsApp rows, scrolled until the tagged one is drawn (the list is virtual).
+  await chooseScope(s, await whatsappScope());
+  const css = `#inbox-list .row[data-id="w:${tagged.uniqueId}"]`;
+  await eventually("the tagged row drawn", async () => {
+    const drawn = await s.execute("return !!document.querySelector(arguments[0]);", [css]);
+    if (!drawn) await s.execute("const l = document.querySelector('#inbox-list'); l.scrollTop += l.clientHeight * 0.8;");
+    return drawn;
+  });
+  await (await s.find(css)).click();
+  const chips = await eventually("the tag chips", async () => {
+    const c = await s.execute("return [...document.querySelectorAll('.head .tag-chip')].map((e) => e.textContent);");
+    return c.length ? c : null;
+  });
+  assert.deepEqual(chips, labels);
+  await shot("wapikit-tags");
+  await chooseScope(s, "all");
 });

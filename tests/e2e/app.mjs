@@ -30,7 +30,19 @@ export async function signInWapikit(s, ready) {
   await (await s.find("#signin-apiKey")).type(ready.wapikitKey);
   await shot(s, "wapikit-signin");
   await (await s.find("#signin-submit")).click();
-  await s.find('#inbox-list [data-id^="w:"]', { timeout: 30_000 });
+  // Signed in: the inbox is back, and a WhatsApp account is in it (in the scope menu beside
+  // other accounts; alone, its rows are the list).
+  await eventually(
+    "the WhatsApp account in the inbox",
+    () =>
+      s.execute(
+        `const scope = document.querySelector('#inbox-scope');
+         return scope
+           ? [...scope.options].some((o) => o.value.startsWith('account:wapikit-'))
+           : !!document.querySelector('#inbox-list [data-id^="w:"]');`,
+      ),
+    { timeout: 30_000 },
+  );
 }
 
 /** One more account, on WapiKit: "Add account" in the account switcher, then WhatsApp. */

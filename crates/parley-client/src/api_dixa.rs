@@ -26,7 +26,6 @@ use std::time::Duration;
 use parley_core::dixa::{CsvEndUser, CsvFieldError, EndUserCsv};
 use parley_core::wire::de_vec;
 use parley_core::{AppError, ErrorCode, Secret};
-use rand::Rng as _;
 use reqwest::header::{HeaderMap, AUTHORIZATION, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -34,6 +33,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::time::Instant;
 
+use crate::api_retry::RateGate;
+pub use crate::api_retry::RetryPolicy;
 use crate::error::{ClientError, Result};
 use crate::http::{network_error, snippet};
 
@@ -59,28 +60,6 @@ impl RateLimit {
         per_second: 10.0,
         burst: 4,
     };
-}
-
-/// How many times a request is sent and how long the client waits in between.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Attempts per call, the first included.
-    pub max_attempts: u32,
-    /// The longest wait a `Retry-After` may ask for; a longer one fails the call at once.
-    pub max_wait: Duration,
-    /// The first backoff after a network error or 5xx (or a 429 without `Retry-After`);
-    /// it doubles with each attempt.
-    pub backoff: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            max_attempts: 6,
-            max_wait: Duration::from_secs(30),
-            backoff: Duration::from_millis(250),
-        }
-    }
 }
 
 /// What the client has sent so far (for logs, tests and the UI).
@@ -146,7 +125,7 @@ pub struct DixaClient {
     policy: RetryPolicy,
     pacer: Option<Pacer>,
     /// After a 429: no request of this client leaves before this instant.
-    gate: Mutex<Option<Instant>>,
+    gate: RateGate,
     requests: AtomicU64,
     rate_limited: AtomicU64,
 }
@@ -774,17 +753,14 @@ impl DixaClient {
             raw_token: AtomicBool::new(false),
             policy: RetryPolicy::default(),
             pacer: Pacer::under(RateLimit::DIXA),
-            gate: Mutex::new(None),
+            gate: RateGate::default(),
             requests: AtomicU64::new(0),
             rate_limited: AtomicU64::new(0),
         })
     }
 
     pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.policy = RetryPolicy {
-            max_attempts: policy.max_attempts.max(1),
-            ..policy
-        };
+        self.policy = policy.checked();
         self
     }
 
@@ -815,39 +791,10 @@ impl DixaClient {
 
     /// Waits for the 429 gate (re-checked: another 429 may push it later) and the pacer.
     async fn wait_turn(&self) {
-        loop {
-            let until = *self
-                .gate
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            match until {
-                Some(t) if t > Instant::now() => tokio::time::sleep_until(t).await,
-                _ => break,
-            }
-        }
+        self.gate.wait().await;
         if let Some(p) = &self.pacer {
             p.acquire().await;
         }
-    }
-
-    /// After a 429: nobody in this client sends before `wait` (plus a little jitter, so the
-    /// waiting requests do not all arrive in the same millisecond) has passed.
-    fn close_gate(&self, wait: Duration) {
-        let jitter = Duration::from_millis(rand::thread_rng().gen_range(0..=50));
-        let until = Instant::now() + wait + jitter;
-        let mut gate = self
-            .gate
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if gate.is_none_or(|g| g < until) {
-            *gate = Some(until);
-        }
-    }
-
-    fn backoff(&self, attempt: u32) -> Duration {
-        let base = self.policy.backoff.saturating_mul(1 << attempt.min(6));
-        let jitter = rand::thread_rng().gen_range(0..=base.as_millis() as u64 / 2);
-        base + Duration::from_millis(jitter)
     }
 
     async fn once(
@@ -905,7 +852,8 @@ impl DixaClient {
                 Ok((status, _, text)) if status.is_success() => return Ok(text),
                 Ok((StatusCode::TOO_MANY_REQUESTS, headers, text)) => {
                     self.rate_limited.fetch_add(1, Ordering::Relaxed);
-                    let wait = retry_after(&headers).unwrap_or_else(|| self.backoff(attempt));
+                    let wait =
+                        retry_after(&headers).unwrap_or_else(|| self.policy.backoff(attempt));
                     if last || wait > self.policy.max_wait {
                         tracing::warn!(%path, attempt, "Dixa rate limit: giving up");
                         return Err(ClientError::Http {
@@ -922,7 +870,7 @@ impl DixaClient {
                         wait_ms = wait.as_millis() as u64,
                         "Dixa rate limit: waiting"
                     );
-                    self.close_gate(wait);
+                    self.gate.close(wait);
                 }
                 Ok((StatusCode::UNAUTHORIZED, _, _)) if !raw => {
                     // The docs show the bare token too: try it once, at once (a 401 is not
@@ -932,12 +880,12 @@ impl DixaClient {
                 }
                 Ok((status, _, _)) if repeatable && status.is_server_error() && !last => {
                     tracing::warn!(%path, attempt, status = status.as_u16(), "Dixa error, retrying");
-                    tokio::time::sleep(self.backoff(attempt)).await;
+                    tokio::time::sleep(self.policy.backoff(attempt)).await;
                 }
                 Ok((status, _, text)) => return Err(dixa_error(status, &text)),
                 Err(e) if repeatable && e.is_transient() && !last => {
                     tracing::warn!(%path, attempt, "retrying after: {e}");
-                    tokio::time::sleep(self.backoff(attempt)).await;
+                    tokio::time::sleep(self.policy.backoff(attempt)).await;
                 }
                 Err(e) => return Err(e),
             }

@@ -19,7 +19,7 @@
 //! * Ids in paths must be UUIDs (WapiKit's ids are): checked before sending.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use parley_core::wapikit::{
@@ -27,15 +27,14 @@ use parley_core::wapikit::{
     MessageStatus, NewMessage, Order, Page, PaginationMeta, Tag, User, WkEvent,
 };
 use parley_core::Secret;
-use rand::Rng as _;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tokio::time::Instant;
 
-pub use crate::api_dixa::RetryPolicy;
+use crate::api_retry::RateGate;
+pub use crate::api_retry::RetryPolicy;
 use crate::error::{ClientError, Result};
 use crate::http::{network_error, snippet};
 
@@ -94,7 +93,7 @@ struct Inner {
     base: String,
     key: Secret,
     /// After a 429: no request of this client (or its clones) leaves before this instant.
-    gate: Mutex<Option<Instant>>,
+    gate: RateGate,
     requests: AtomicU64,
     rate_limited: AtomicU64,
 }
@@ -286,7 +285,7 @@ impl WapiKitClient {
                 stream_http,
                 base,
                 key: api_key,
-                gate: Mutex::new(None),
+                gate: RateGate::default(),
                 requests: AtomicU64::new(0),
                 rate_limited: AtomicU64::new(0),
             }),
@@ -296,10 +295,7 @@ impl WapiKitClient {
     }
 
     pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.policy = RetryPolicy {
-            max_attempts: policy.max_attempts.max(1),
-            ..policy
-        };
+        self.policy = policy.checked();
         self
     }
 
@@ -319,39 +315,6 @@ impl WapiKitClient {
             requests: self.inner.requests.load(Ordering::Relaxed),
             rate_limited: self.inner.rate_limited.load(Ordering::Relaxed),
         }
-    }
-
-    async fn wait_turn(&self) {
-        loop {
-            let until = *self
-                .inner
-                .gate
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            match until {
-                Some(t) if t > Instant::now() => tokio::time::sleep_until(t).await,
-                _ => break,
-            }
-        }
-    }
-
-    fn close_gate(&self, wait: Duration) {
-        let jitter = Duration::from_millis(rand::thread_rng().gen_range(0..=50));
-        let until = Instant::now() + wait + jitter;
-        let mut gate = self
-            .inner
-            .gate
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if gate.is_none_or(|g| g < until) {
-            *gate = Some(until);
-        }
-    }
-
-    fn backoff(&self, attempt: u32) -> Duration {
-        let base = self.policy.backoff.saturating_mul(1 << attempt.min(6));
-        let jitter = rand::thread_rng().gen_range(0..=base.as_millis() as u64 / 2);
-        base + Duration::from_millis(jitter)
     }
 
     async fn once(
@@ -395,12 +358,13 @@ impl WapiKitClient {
         loop {
             attempt += 1;
             let last = attempt >= policy.max_attempts;
-            self.wait_turn().await;
+            self.inner.gate.wait().await;
             match self.once(&method, &url, query, body.as_ref()).await {
                 Ok((status, _, text)) if status.is_success() => return Ok(text),
                 Ok((StatusCode::TOO_MANY_REQUESTS, headers, text)) => {
                     self.inner.rate_limited.fetch_add(1, Ordering::Relaxed);
-                    let wait = rate_limit_wait(&headers).unwrap_or_else(|| self.backoff(attempt));
+                    let wait =
+                        rate_limit_wait(&headers).unwrap_or_else(|| self.policy.backoff(attempt));
                     if last || wait > policy.max_wait {
                         tracing::warn!(%path, attempt, wait_s = wait.as_secs(), "WapiKit rate limit: giving up");
                         return Err(ClientError::Http {
@@ -412,11 +376,11 @@ impl WapiKitClient {
                         });
                     }
                     tracing::info!(%path, attempt, wait_ms = wait.as_millis() as u64, "WapiKit rate limit: waiting");
-                    self.close_gate(wait);
+                    self.inner.gate.close(wait);
                 }
                 Ok((status, _, _)) if repeatable && status.is_server_error() && !last => {
                     tracing::warn!(%path, attempt, status = status.as_u16(), "WapiKit error, retrying");
-                    tokio::time::sleep(self.backoff(attempt)).await;
+                    tokio::time::sleep(self.policy.backoff(attempt)).await;
                 }
                 Ok((status, _, text)) => {
                     let e = wapikit_error(status, &text);
@@ -425,7 +389,7 @@ impl WapiKitClient {
                 }
                 Err(e) if repeatable && e.is_transient() && !last => {
                     tracing::warn!(%path, attempt, "retrying after: {e}");
-                    tokio::time::sleep(self.backoff(attempt)).await;
+                    tokio::time::sleep(self.policy.backoff(attempt)).await;
                 }
                 Err(e) => return Err(e),
             }

@@ -7,6 +7,7 @@ pub mod api_files;
 pub mod api_groups;
 pub mod api_kommunicate;
 pub mod api_messages;
+pub mod api_retry;
 pub mod api_users;
 pub mod api_util;
 pub mod api_wapikit;

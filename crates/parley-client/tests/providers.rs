@@ -631,3 +631,54 @@ async fn test_contact_panel_reads_the_customer_of_a_conversation_fresh(kind: Kin
     assert_eq!(cached.contact.user_id, customer);
     p.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_a_hidden_note_or_html_is_never_sent_to_a_whatsapp_customer() {
+    let p = Peer::start(Kind::WapiKit).await;
+    let conv = p.new_conversation("Notes stay inside").await;
+    p.wait_cached(&conv).await;
+    let hidden = [("category".to_owned(), "HIDDEN".to_owned())]
+        .into_iter()
+        .collect();
+    let note = p
+        .client()
+        .send_text(&conv, "internal: refund approved by Bob", 0, hidden)
+        .await
+        .unwrap();
+    let html = p
+        .client()
+        .send_text(&conv, "<b>bold offer</b>", 3, Default::default())
+        .await
+        .unwrap();
+    p.client()
+        .send_text(&conv, "A plain answer", 0, Default::default())
+        .await
+        .unwrap();
+    eventually(15, "the plain answer sent, the others failed", || async {
+        let out = p.client().outbox().await.unwrap();
+        out.len() == 2 && out.iter().all(|i| i.failed)
+    })
+    .await;
+    let on_server = p.server_texts(&conv).await;
+    assert!(
+        on_server.iter().any(|t| t == "A plain answer"),
+        "{on_server:?}"
+    );
+    assert!(
+        !on_server
+            .iter()
+            .any(|t| t.contains("refund approved") || t.contains("bold offer")),
+        "{on_server:?}"
+    );
+    for key in [note, html] {
+        let m = p
+            .agent
+            .store
+            .message(&p.client().account().id, &key)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(m.state, DeliveryState::Failed, "{m:#?}");
+    }
+    p.stop().await;
+}

@@ -123,6 +123,8 @@ impl Platform {
                 start_conversations: true,
                 groups: true,
                 presence: true,
+                attachments: true,
+                rich_messages: true,
             },
             // WapiKit's API: conversations Active/Closed, contacts read-only, no groups.
             Self::WapiKit => PlatformFeatures {
@@ -132,6 +134,8 @@ impl Platform {
                 start_conversations: false,
                 groups: false,
                 presence: false,
+                attachments: false,
+                rich_messages: false,
             },
         }
     }
@@ -153,6 +157,10 @@ pub struct PlatformFeatures {
     pub groups: bool,
     /// Customers' online / last-seen presence.
     pub presence: bool,
+    /// Files sent from Parley.
+    pub attachments: bool,
+    /// HTML messages, hidden notes (agents only), rich messages and message metadata.
+    pub rich_messages: bool,
 }
 
 /// The server a person picked on the sign-in screen.

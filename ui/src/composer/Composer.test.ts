@@ -42,6 +42,22 @@ async function typeIn(box: HTMLTextAreaElement, value: string, caret = value.len
 const options = () => [...document.querySelectorAll<HTMLElement>("#canned-menu [role=option]")];
 const richCalls = (ipc: MockIpc) => ipc.calls.people.filter((c) => c[0] === "sendRich");
 
+describe("what the account's platform offers", () => {
+  it("a WhatsApp account gets no attach, HTML, hidden note, rich message or metadata controls, and refuses pasted files", async () => {
+    const ipc = scenario({ canned: CANNED });
+    const r = render(Composer, { ipc, account: account({ platform: "wapikit" }), conversationId: "w:1", customer: alice, conversationTitle: "Order" });
+    const present = () => ["#attach", "#html-toggle", "#hidden-toggle", "#rich-button", "#meta-toggle"].map((id) => !!document.querySelector(id));
+    expect(present()).toEqual([false, false, false, false, false]);
+    expect(screen.getByLabelText("Reply")).toBeTruthy();
+    await r.component.sendFiles([new File(["x"], "a.txt", { type: "text/plain" })]);
+    expect(ipc.calls.sendAttachment).toEqual([]);
+    expect((await screen.findByText(/Files can't be sent from this account/)).textContent).toBeTruthy();
+    r.unmount();
+    setup();
+    expect(present()).toEqual([true, true, true, true, true]);
+  });
+});
+
 describe("canned responses in the composer", () => {
   it("'/' opens the menu of canned responses, filtered by what follows the slash", async () => {
     const { box } = setup();

@@ -404,6 +404,17 @@ impl<S: Store> Inner<S> {
         if item.file_meta_json.is_some() {
             return Err(unsupported("file attachments from Parley yet"));
         }
+        // WhatsApp has no agents-only notes and no HTML: never send one to the customer as
+        // plain text.
+        let extra = item
+            .metadata
+            .keys()
+            .any(|k| k != parley_core::model::keys::CLIENT_KEY);
+        if item.content_type != 0 || extra {
+            return Err(unsupported(
+                "HTML, hidden notes, rich messages or message metadata",
+            ));
+        }
         let sent_at = wk::rfc3339_ms(item.created_at);
         if item.attempts > 0 {
             // The answer to an earlier attempt may have been lost: look first.

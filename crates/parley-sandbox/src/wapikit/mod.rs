@@ -67,7 +67,4 @@ impl WkState {
 }
 
 /// RFC 3339 UTC with milliseconds: `2025-02-18T09:41:43.250Z`.
-pub fn iso_ms(ms: i64) -> String {
-    let base = crate::dixa::time::iso(ms);
-    format!("{}.{:03}Z", &base[..19], ms.rem_euclid(1000))
-}
+pub use crate::dixa::time::iso_ms;

@@ -672,6 +672,10 @@ export type PlatformFeatures = {
 	groups: boolean,
 	/**  Customers' online / last-seen presence. */
 	presence: boolean,
+	/**  Files sent from Parley. */
+	attachments: boolean,
+	/**  HTML messages, hidden notes (agents only), rich messages and message metadata. */
+	richMessages: boolean,
 };
 
 export type PresetInfo = {

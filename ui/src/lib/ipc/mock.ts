@@ -137,7 +137,7 @@ export function account(over: Partial<AccountSummary> = {}): AccountSummary {
 /** What each platform offers, as the shell reports it (`Platform::features`). */
 export function featuresOf(platform: Platform): PlatformFeatures {
   return platform === "wapikit"
-    ? { statuses: ["open", "resolved"], editContacts: false, blockContacts: false, startConversations: false, groups: false, presence: false }
+    ? { statuses: ["open", "resolved"], editContacts: false, blockContacts: false, startConversations: false, groups: false, presence: false, attachments: false, richMessages: false }
     : {
         statuses: ["open", "resolved", "spam", "duplicate"],
         editContacts: true,
@@ -145,6 +145,8 @@ export function featuresOf(platform: Platform): PlatformFeatures {
         startConversations: true,
         groups: true,
         presence: true,
+        attachments: true,
+        richMessages: true,
       };
 }
 

@@ -7,6 +7,7 @@ export const composer = {
   "composer.offline": "Queued — will send when you're back online.",
   "composer.draftNotSaved": "Draft not saved: {error}",
   "composer.fileUnreadable": "{name} could not be read: {error}",
+  "composer.noAttachments": "Files can't be sent from this account yet; send the text instead.",
   "composer.attach": "Attach files",
   "composer.attachTitle": "Attach files (or drop or paste them here)",
   "composer.html": "HTML",
