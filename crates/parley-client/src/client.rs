@@ -617,11 +617,19 @@ impl<S: Store> Client<S> {
     }
 
     /// Assign a conversation to an agent. Returns the platform's answer text.
+    /// Assign the conversation to `assignee`; an empty `assignee` leaves it with nobody,
+    /// where the platform allows that (`Platform::features().unassign`).
     pub async fn assign(&self, conversation_id: &str, assignee: &str) -> Result<String> {
+        let assignee = assignee.trim();
+        if assignee.is_empty() && !self.platform().features().unassign {
+            return Err(ClientError::Invalid(
+                "Choose an agent: conversations here always have one.".into(),
+            ));
+        }
         let answer = self.inner.remote_assign(conversation_id, assignee).await?;
         self.write(vec![Change::SetAssignee {
             id: conversation_id.to_owned(),
-            assignee: Some(assignee.to_owned()),
+            assignee: Some(assignee.to_owned()).filter(|a| !a.is_empty()),
         }])
         .await?;
         Ok(answer)

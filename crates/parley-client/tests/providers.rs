@@ -682,3 +682,52 @@ async fn test_a_hidden_note_or_html_is_never_sent_to_a_whatsapp_customer() {
     }
     p.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_assign_and_unassign_reach_wapikit_and_kommunicate_refuses_nobody() {
+    let p = Peer::start(Kind::WapiKit).await;
+    let conv = p.new_conversation("Who takes this?").await;
+    p.wait_cached(&conv).await;
+    let agents = p.client().agents().await.unwrap();
+    let other = agents
+        .iter()
+        .find(|a| a.user_id != p.agent.user_id)
+        .expect("the demo team has another member");
+    p.client().assign(&conv, &other.user_id).await.unwrap();
+    let server = |p: &Peer| {
+        let id = conv.strip_prefix("w:").unwrap().to_owned();
+        let url = format!("{}/conversation/{id}", p.sb.wapikit_url());
+        let key = p.sb.wapikit_key().to_owned();
+        let raw = p.raw.clone();
+        async move {
+            let v: Value = raw
+                .get(url)
+                .header("x-access-token", key)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["conversation"]["assignedTo"]["uniqueId"]
+                .as_str()
+                .map(str::to_owned)
+        }
+    };
+    assert_eq!(server(&p).await.as_deref(), Some(other.user_id.as_str()));
+    let row = p.client().conversation(&conv).await.unwrap().unwrap();
+    assert_eq!(row.assignee.as_deref(), Some(other.user_id.as_str()));
+
+    p.client().assign(&conv, "").await.unwrap();
+    assert_eq!(server(&p).await, None, "nobody on the server");
+    let row = p.client().conversation(&conv).await.unwrap().unwrap();
+    assert_eq!(row.assignee, None, "nobody in the cache");
+    p.stop().await;
+
+    let k = Peer::start(Kind::Kommunicate).await;
+    let conv = k.new_conversation("Always someone").await;
+    k.wait_cached(&conv).await;
+    let e = k.client().assign(&conv, " ").await.unwrap_err();
+    assert!(matches!(e, parley_client::ClientError::Invalid(_)), "{e:?}");
+    k.stop().await;
+}

@@ -125,6 +125,7 @@ impl Platform {
                 presence: true,
                 attachments: true,
                 rich_messages: true,
+                unassign: false,
             },
             // WapiKit's API: conversations Active/Closed, contacts read-only, no groups.
             Self::WapiKit => PlatformFeatures {
@@ -136,6 +137,7 @@ impl Platform {
                 presence: false,
                 attachments: false,
                 rich_messages: false,
+                unassign: true,
             },
         }
     }
@@ -161,6 +163,8 @@ pub struct PlatformFeatures {
     pub attachments: bool,
     /// HTML messages, hidden notes (agents only), rich messages and message metadata.
     pub rich_messages: bool,
+    /// A conversation can be left with nobody assigned.
+    pub unassign: bool,
 }
 
 /// The server a person picked on the sign-in screen.

@@ -51,6 +51,18 @@ describe("conversation header and actions", () => {
     expect(screen.queryByRole("button", { name: "Duplicate" })).toBeNull();
   });
 
+  it("unassigns on a platform that allows it, and only there", async () => {
+    const { ipc } = setup(scenario(), "g:1", false, "wapikit");
+    await fireEvent.click(await screen.findByRole("button", { name: "Unassign" }));
+    await screen.findByText("Unassigned");
+    expect(ipc.calls.assign).toEqual([{ conversationId: "g:1", assignee: "" }]);
+    expect(screen.queryByRole("button", { name: "Unassign" })).toBeNull();
+    document.body.innerHTML = "";
+    setup();
+    await screen.findByRole("heading", { name: "Alice Martin" });
+    expect(screen.queryByRole("button", { name: "Unassign" })).toBeNull();
+  });
+
   it("resolves, then offers reopen", async () => {
     const { ipc } = setup();
     await fireEvent.click(await screen.findByRole("button", { name: "Resolve" }));

@@ -676,6 +676,8 @@ export type PlatformFeatures = {
 	attachments: boolean,
 	/**  HTML messages, hidden notes (agents only), rich messages and message metadata. */
 	richMessages: boolean,
+	/**  A conversation can be left with nobody assigned. */
+	unassign: boolean,
 };
 
 export type PresetInfo = {

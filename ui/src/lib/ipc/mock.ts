@@ -137,7 +137,7 @@ export function account(over: Partial<AccountSummary> = {}): AccountSummary {
 /** What each platform offers, as the shell reports it (`Platform::features`). */
 export function featuresOf(platform: Platform): PlatformFeatures {
   return platform === "wapikit"
-    ? { statuses: ["open", "resolved"], editContacts: false, blockContacts: false, startConversations: false, groups: false, presence: false, attachments: false, richMessages: false }
+    ? { statuses: ["open", "resolved"], editContacts: false, blockContacts: false, startConversations: false, groups: false, presence: false, attachments: false, richMessages: false, unassign: true }
     : {
         statuses: ["open", "resolved", "spam", "duplicate"],
         editContacts: true,
@@ -147,6 +147,7 @@ export function featuresOf(platform: Platform): PlatformFeatures {
         presence: true,
         attachments: true,
         richMessages: true,
+        unassign: false,
       };
 }
 
@@ -693,7 +694,7 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
       calls.assign.push({ conversationId, assignee });
       const f = fail<string>("assign");
       if (f) return f;
-      state.conversations = state.conversations.map((c) => (c.id === conversationId ? { ...c, assignee } : c));
+      state.conversations = state.conversations.map((c) => (c.id === conversationId ? { ...c, assignee: assignee || null } : c));
       return ok("success");
     },
     search: async (accountId, terms, limit) => {

@@ -4,6 +4,8 @@ export const conversation = {
   "conversation.unassigned": "Unassigned",
   "conversation.assignedToYou": "Assigned to you",
   "conversation.assignedTo": "Assigned to {name}",
+  "conversation.unassign": "Unassign",
+  "conversation.unassignedDone": "Nobody is assigned now.",
   "conversation.actions": "Conversation actions",
   "conversation.assignToMe": "Assign to me",
   "conversation.action.resolve": "Resolve",
