@@ -174,3 +174,19 @@ test("test_a_whatsapp_conversations_tags_show_as_chips_in_its_header", async () 
   await shot("wapikit-tags");
   await chooseScope(s, "all");
 });
+
+test("test_the_palette_finds_a_whatsapp_conversation_from_a_kommunicate_one_and_opens_it", async () => {
+  await (await s.find(kmRow())).click();
+  await s.waitText("#conv-title", (t) => t.includes("Kommunicate side"));
+  // Ctrl+K on the reply box (WebDriver keys: modifiers stay down until NULL).
+  await (await s.find("#composer-input")).type("\uE009k\uE000");
+  const input = await s.find("#palette-input");
+  await input.type(`Wanda ${stamp}`);
+  const option = `#palette-list [data-conversation="w:${whatsapp}"]`;
+  await s.find(option, { timeout: 5_000 });
+  const platform = await s.execute("return document.querySelector(arguments[0]).querySelector('.platform')?.dataset.platform;", [option]);
+  assert.equal(platform, "wapikit");
+  await shot("wapikit-palette");
+  await input.type("\uE007");
+  await s.waitText("#conv-title", (t) => t.includes(`Wanda ${stamp}`));
+});

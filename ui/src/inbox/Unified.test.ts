@@ -176,6 +176,28 @@ describe("unified inbox", () => {
     expect(document.querySelector(".status-bar .who")?.textContent).toBe("Wendy Shop");
   });
 
+  it("test_the_palette_finds_conversations_of_every_account_and_opens_one_under_its_account", async () => {
+    const ipc = threeAccounts();
+    render(App, { ipc });
+    await screen.findByText("+44 7700 900123");
+    await fireEvent.keyDown(document.body, { key: "k", code: "KeyK", ctrlKey: true });
+    const input = await vi.waitFor(() => document.querySelector<HTMLInputElement>("#palette-input")!);
+    await vi.waitFor(() => {
+      const accounts = [...document.querySelectorAll<HTMLElement>("#palette-list [data-conversation]")].map((o) => o.dataset.account);
+      expect(new Set(accounts)).toEqual(new Set(["acc-1", "acc-2", "acc-3"]));
+    });
+    await fireEvent.input(input, { target: { value: "7700" } });
+    const option = await vi.waitFor(() => {
+      const found = [...document.querySelectorAll<HTMLElement>("#palette-list [data-conversation]")];
+      expect(found.map((o) => `${o.dataset.account}/${o.dataset.conversation}`)).toEqual(["acc-3/wa:31"]);
+      return found[0]!;
+    });
+    expect(within(option).getByRole("img", { name: "WhatsApp" })).toBeTruthy();
+    await fireEvent.click(option);
+    expect(await screen.findByRole("heading", { name: "+44 7700 900123" })).toBeTruthy();
+    expect(document.querySelector(".status-bar .who")?.textContent).toBe("Wendy Shop");
+  });
+
   it("test_a_notification_of_another_account_opens_it_in_the_unified_list", async () => {
     const ipc = threeAccounts();
     render(App, { ipc });

@@ -713,7 +713,7 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
       hits.sort((a, b) => b.message.createdAt - a.message.createdAt);
       return ok(hits.slice(0, limit));
     },
-    findConversations: async (_accountId, terms, limit) => {
+    findConversations: async (accountId, terms, limit) => {
       const f = record<Conversation[]>("findConversations", terms);
       if (f) return f;
       // As the stores do: every word in title, customer id, name or e-mail; title prefix first.
@@ -723,7 +723,7 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
         const p = c.customerId ? state.people[c.customerId] : undefined;
         return `${c.title} ${c.customerId ?? ""} ${p?.displayName ?? ""} ${p?.email ?? ""}`.toLowerCase();
       };
-      const found = state.conversations
+      const found = convs(accountId)
         .filter((c) => words.every((w) => hay(c).includes(w)))
         .map((c) => ({ c, first: c.title.toLowerCase().startsWith(whole) }))
         .sort((a, b) => Number(b.first) - Number(a.first) || b.c.lastActivityAt - a.c.lastActivityAt || b.c.id.localeCompare(a.c.id));
