@@ -50,6 +50,36 @@ describe("app start and sign-in", () => {
     expect(await screen.findByText("Alice Martin")).toBeTruthy();
   });
 
+  it("after adding an account, every other account shows its real connection, not the one it had at sign-in", async () => {
+    const ipc = scenario({ accounts: [account({ connection: { state: "connecting" } })] });
+    render(App, { ipc });
+    await screen.findByText("Alice Martin");
+    expect(screen.getByText("Connecting…")).toBeTruthy();
+    // The account comes online while the shell listens; the shell's own list is now stale.
+    await vi.waitFor(() => expect(ipc.listenerCount()).toBe(2));
+    ipc.state.accounts[0] = { ...ipc.state.accounts[0]!, connection: { state: "online" } };
+    ipc.emit(emptyBatch({ connection: { state: "online" } }));
+    expect(await screen.findByText("Online")).toBeTruthy();
+
+    // Add a WhatsApp account; its first batch lands before the new shell has read the list.
+    const listAccounts = ipc.accounts;
+    ipc.accounts = async () => {
+      ipc.emit(emptyBatch({ accountId: "wapikit-org:member-1", connection: { state: "connecting" } }));
+      return listAccounts();
+    };
+    await fireEvent.click(screen.getByRole("button", { name: /^Accounts/ }));
+    await fireEvent.click(screen.getByRole("button", { name: "+ Add account" }));
+    await fireEvent.click(await screen.findByLabelText("WhatsApp (WapiKit)"));
+    await fireEvent.input(document.querySelector("#signin-apiKey")!, { target: { value: "key" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    await settle();
+    // Back to the first account: online, as it is.
+    await fireEvent.click(screen.getByRole("button", { name: /^Accounts/ }));
+    await fireEvent.click(document.querySelector<HTMLElement>("#account-panel li:first-child button.who")!);
+    expect(await screen.findByText("Online")).toBeTruthy();
+    expect(screen.queryByText("Connecting…")).toBeNull();
+  });
+
   it("signing out of the only account returns to sign-in", async () => {
     const ipc = scenario();
     render(App, { ipc });
