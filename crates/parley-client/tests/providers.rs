@@ -316,6 +316,7 @@ over_every_provider!(
     test_search_finds_a_message_that_arrived_live,
     test_a_reply_whose_answer_was_lost_reaches_the_server_once,
     test_contact_panel_reads_the_customer_of_a_conversation_fresh,
+    test_a_restart_restores_the_account_from_the_secret_store_and_catches_up,
 );
 
 async fn test_first_sync_fills_the_inbox_newest_first_with_previews_and_history(kind: Kind) {
@@ -730,4 +731,69 @@ async fn test_assign_and_unassign_reach_wapikit_and_kommunicate_refuses_nobody()
     let e = k.client().assign(&conv, " ").await.unwrap_err();
     assert!(matches!(e, parley_client::ClientError::Invalid(_)), "{e:?}");
     k.stop().await;
+}
+
+async fn test_a_restart_restores_the_account_from_the_secret_store_and_catches_up(kind: Kind) {
+    let p = Peer::start(kind).await;
+    let conv = p.new_conversation("Across a restart").await;
+    p.wait_cached(&conv).await;
+    let account = p.client().account().clone();
+    p.client().stop().await;
+    // While the app is closed the customer writes.
+    p.customer_says(&conv, "Written while Parley was closed")
+        .await;
+
+    // Start again as the shell does: the account from the cache, its secrets from the store.
+    let saved = p
+        .agent
+        .store
+        .accounts()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.id == account.id)
+        .expect("the account is remembered");
+    assert_eq!(saved.platform, account.platform);
+    let session =
+        parley_client::Session::restore(&saved, p.agent.secrets.clone() as Arc<dyn SecretStore>)
+            .unwrap()
+            .expect("its secrets are still there");
+    let client = Client::start(
+        saved,
+        Arc::new(session),
+        p.agent.store.clone(),
+        parley_client::http::http_client().unwrap(),
+        fast_options(),
+    )
+    .unwrap();
+    client.wait_online(Duration::from_secs(30)).await.unwrap();
+    eventually(15, "the message written while closed", || async {
+        client
+            .timeline(&conv, None, 50)
+            .await
+            .unwrap()
+            .iter()
+            .any(|m| m.text == "Written while Parley was closed")
+    })
+    .await;
+
+    // Signing out forgets the secrets and the cache of this account.
+    client
+        .sign_out(p.agent.secrets.as_ref() as &dyn SecretStore)
+        .await
+        .unwrap();
+    for k in SecretKind::ALL {
+        assert!(
+            p.agent.secrets.get(&account.id, k).unwrap().is_none(),
+            "{kind:?}: {k:?} forgotten"
+        );
+    }
+    assert!(p
+        .agent
+        .store
+        .accounts()
+        .await
+        .unwrap()
+        .iter()
+        .all(|a| a.id != account.id));
 }
