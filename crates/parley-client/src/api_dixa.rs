@@ -36,7 +36,7 @@ use tokio::time::Instant;
 use crate::api_retry::RateGate;
 pub use crate::api_retry::RetryPolicy;
 use crate::error::{ClientError, Result};
-use crate::http::{network_error, snippet};
+use crate::http::snippet;
 
 /// Dixa's API server.
 pub const DIXA_BASE_URL: &str = "https://dev.dixa.io";
@@ -806,20 +806,12 @@ impl DixaClient {
         raw: bool,
     ) -> Result<(StatusCode, HeaderMap, String)> {
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let mut req = self
+        let req = self
             .http
             .request(method.clone(), url)
             .query(query)
-            .header(AUTHORIZATION, self.auth_header(raw))
-            .header(reqwest::header::ACCEPT, "application/json");
-        if let Some(b) = body {
-            req = req.json(b);
-        }
-        let resp = req.send().await.map_err(|e| network_error(url, &e))?;
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let text = resp.text().await.map_err(|e| network_error(url, &e))?;
-        Ok((status, headers, text))
+            .header(AUTHORIZATION, self.auth_header(raw));
+        crate::api_retry::exchange(req, url, body).await
     }
 
     /// Sends a request, following the transport rules in the module docs; returns the body

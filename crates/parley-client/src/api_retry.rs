@@ -48,6 +48,30 @@ impl RetryPolicy {
     }
 }
 
+/// Send one request (auth headers already on it) as JSON, and read the whole answer: status,
+/// headers and body. A failure to connect or to read is a `Network` error naming `url`.
+pub async fn exchange(
+    req: reqwest::RequestBuilder,
+    url: &str,
+    body: Option<&serde_json::Value>,
+) -> crate::error::Result<(reqwest::StatusCode, reqwest::header::HeaderMap, String)> {
+    let mut req = req.header(reqwest::header::ACCEPT, "application/json");
+    if let Some(b) = body {
+        req = req.json(b);
+    }
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| crate::http::network_error(url, &e))?;
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let text = resp
+        .text()
+        .await
+        .map_err(|e| crate::http::network_error(url, &e))?;
+    Ok((status, headers, text))
+}
+
 /// After a 429 nobody in the client sends until the server's wait is over.
 #[derive(Debug, Default)]
 pub struct RateGate(Mutex<Option<Instant>>);

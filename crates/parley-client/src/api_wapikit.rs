@@ -325,21 +325,13 @@ impl WapiKitClient {
         body: Option<&Value>,
     ) -> Result<(StatusCode, HeaderMap, String)> {
         self.inner.requests.fetch_add(1, Ordering::Relaxed);
-        let mut req = self
+        let req = self
             .inner
             .http
             .request(method.clone(), url)
             .query(query)
-            .header("x-access-token", self.inner.key.expose())
-            .header(reqwest::header::ACCEPT, "application/json");
-        if let Some(b) = body {
-            req = req.json(b);
-        }
-        let resp = req.send().await.map_err(|e| network_error(url, &e))?;
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let text = resp.text().await.map_err(|e| network_error(url, &e))?;
-        Ok((status, headers, text))
+            .header("x-access-token", self.inner.key.expose());
+        crate::api_retry::exchange(req, url, body).await
     }
 
     /// Sends a request following the module's transport rules; the body of a 2xx answer.
