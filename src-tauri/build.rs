@@ -7,6 +7,7 @@ const COMMANDS: &[&str] = &[
     "app_info",
     "check_sign_in",
     "ui_ready",
+    "ui_rendered",
     "sign_in",
     "sign_in_wapikit",
     "accounts",

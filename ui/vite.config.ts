@@ -12,7 +12,9 @@ export default defineConfig({
     // No inline scripts or styles: the webview's CSP forbids them.
     modulePreload: { polyfill: false },
     assetsInlineLimit: 0,
-    cssCodeSplit: false,
+    // Each lazy screen's styles come with its chunk: the first paint parses and matches
+    // 19 KB of CSS instead of 93 KB.
+    cssCodeSplit: true,
     sourcemap: false,
   },
   resolve: process.env.VITEST ? { conditions: ["browser"] } : undefined,

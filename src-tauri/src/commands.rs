@@ -19,6 +19,7 @@ pub const COMMANDS: &[&str] = &[
     "app_info",
     "check_sign_in",
     "ui_ready",
+    "ui_rendered",
     "sign_in",
     "sign_in_wapikit",
     "accounts",
@@ -168,11 +169,12 @@ pub struct PageMark {
 const PAGE_MARKS_MAX: usize = 32;
 
 /// Called by the UI once its first screen is painted, with the page's own start-up
-/// milestones (logged as "startup: page … at N ms", N since the process started). Returns
-/// milliseconds since launch.
+/// milestones (logged as "startup: page … at N ms", N since the process started): the
+/// resumed accounts connect and catch up from now on. Returns milliseconds since launch.
 #[tauri::command]
 #[specta::specta]
-pub fn ui_ready(launch: State<'_, Launch>, marks: Vec<PageMark>) -> u32 {
+pub fn ui_ready(shell: State<'_, Shell>, launch: State<'_, Launch>, marks: Vec<PageMark>) -> u32 {
+    shell.first_screen_painted();
     let ms = u32::try_from(launch.started.elapsed().as_millis()).unwrap_or(u32::MAX);
     for (name, at) in launch.page_marks(&marks, PAGE_MARKS_MAX) {
         log::info!("startup: page {name} at {at} ms");
@@ -184,6 +186,15 @@ pub fn ui_ready(launch: State<'_, Launch>, marks: Vec<PageMark>) -> u32 {
         }
     }
     ms
+}
+
+/// Called by the UI once its first screen (the cached inbox, the sign-in form, a start-up
+/// error) is in the page, before it is painted: the window, created hidden, is shown now
+/// (see `FirstShow`), so neither the page's loading nor its IPC waits on the first draw.
+#[tauri::command]
+#[specta::specta]
+pub fn ui_rendered(app: AppHandle, show: State<'_, crate::FirstShow>) {
+    show.show(&app, "window shown (first screen rendered)");
 }
 
 /// A signed-in account as the account switcher shows it.
@@ -348,6 +359,7 @@ pub async fn inbox(
         .await?;
     let counts = c.counts().await?;
     let queued = crate::shell::queued_len(&c.outbox().await?);
+    launch.mark("first inbox page answered");
     Ok(InboxPage {
         rows,
         counts,
@@ -641,6 +653,7 @@ pub async fn unified_inbox(
             queued: crate::shell::queued_len(&c.outbox().await?),
         });
     }
+    launch.mark("first inbox page answered");
     let platform_of = |id: &str| {
         chosen
             .iter()

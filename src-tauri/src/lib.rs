@@ -28,6 +28,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::app_info,
             commands::check_sign_in,
             commands::ui_ready,
+            commands::ui_rendered,
             commands::sign_in,
             commands::sign_in_wapikit,
             commands::accounts,
@@ -205,8 +206,8 @@ fn navigation_guard() -> tauri::plugin::TauriPlugin<tauri::Wry> {
         .build()
 }
 
-/// Shows the main window once its page has loaded (and at the latest after
-/// `WINDOW_SHOW_FALLBACK`).
+/// Shows the main window once the page says its first screen is rendered (`ui_rendered`), and
+/// at the latest after `WINDOW_SHOW_FALLBACK`.
 ///
 /// The window is created hidden (`"visible": false` in tauri.conf.json). WebKitGTK's first
 /// paint of a web view blocks the main thread until the web process has drawn the page at the
@@ -214,15 +215,19 @@ fn navigation_guard() -> tauri::plugin::TauriPlugin<tauri::Wry> {
 /// process was still starting or while the page still waited for its script and style sheet,
 /// which are served on that same blocked main thread: the wait then ran its full 500 ms and
 /// the page's first call came at ~350 or ~850 ms (strace: one 500 ms timed futex wait under
-/// `webkit_web_view_base` draw). Once the page has loaded, the web process draws at once.
+/// `webkit_web_view_base` draw). Shown when the page had loaded, the wait fell on the page's
+/// first IPC answers instead (its first inbox page arrived ~80 ms later than when the
+/// window stayed hidden). Shown once the first screen is in the page, the draw has something
+/// to paint and nothing is waiting on the main thread.
 #[derive(Clone, Default)]
-struct FirstShow(std::sync::Arc<std::sync::atomic::AtomicBool>);
+pub struct FirstShow(std::sync::Arc<std::sync::atomic::AtomicBool>);
 
-/// Shown anyway after this long (a page that never starts loading must not hide the app).
+/// Shown anyway after this long (a page that never renders must not hide the app).
 const WINDOW_SHOW_FALLBACK: std::time::Duration = std::time::Duration::from_secs(3);
 
 impl FirstShow {
-    fn show(&self, app: &tauri::AppHandle, why: &str) {
+    /// Show the window (the first call only); `why` is logged as a start-up mark.
+    pub fn show(&self, app: &tauri::AppHandle, why: &'static str) {
         if self.0.swap(true, std::sync::atomic::Ordering::SeqCst) {
             return;
         }
@@ -232,11 +237,7 @@ impl FirstShow {
             }
         }
         if let Some(launch) = app.try_state::<Launch>() {
-            launch.mark(if why == "load" {
-                "window shown (page loaded)"
-            } else {
-                "window shown (fallback)"
-            });
+            launch.mark(why);
         }
     }
 }
@@ -245,7 +246,6 @@ pub fn run() {
     let launch = Launch::from_env(Instant::now());
     let specta = specta_builder();
     let first_show = FirstShow::default();
-    let show_on_load = first_show.clone();
 
     let result = tauri::Builder::default()
         // Single instance first: a second launch focuses the running window and exits.
@@ -265,11 +265,6 @@ pub fn run() {
         .plugin(navigation_guard())
         .invoke_handler(specta.invoke_handler())
         .on_window_event(window_state::on_window_event)
-        .on_page_load(move |webview, payload| {
-            if payload.event() == tauri::webview::PageLoadEvent::Finished {
-                show_on_load.show(webview.app_handle(), "load");
-            }
-        })
         .setup(move |app| {
             let started = launch.started;
             let at = move || started.elapsed().as_millis();
@@ -288,10 +283,11 @@ pub fn run() {
                     .unwrap_or_default()
             );
             app.manage(launch);
+            app.manage(first_show.clone());
             let fallback = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 tokio::time::sleep(WINDOW_SHOW_FALLBACK).await;
-                first_show.show(&fallback, "fallback");
+                first_show.show(&fallback, "window shown (fallback)");
             });
             // The cache opens before the first command can run; accounts resume in the
             // background (the UI shows the cached inbox meanwhile).
@@ -304,6 +300,7 @@ pub fn run() {
             if let Ok(mut t) = shell.tray.lock() {
                 *t = Some(tray);
             }
+            shell.hold_network_at_most();
             app.manage(shell);
             tauri::async_runtime::spawn(async move {
                 let shell = handle.state::<shell::Shell>();

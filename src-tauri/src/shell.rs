@@ -26,6 +26,9 @@ pub type AppClient = Client<SqliteStore>;
 /// Downloaded attachments kept at most (least recently used go first).
 const ATTACHMENT_CACHE_BYTES: u64 = 512 * 1024 * 1024;
 
+/// How long a launch holds the network back at most while the first screen is painted.
+const NETWORK_HOLD_MAX: std::time::Duration = std::time::Duration::from_secs(2);
+
 pub struct Shell {
     pub store: Arc<SqliteStore>,
     pub secrets: Arc<dyn SecretStore>,
@@ -39,6 +42,10 @@ pub struct Shell {
     pub tray: StdMutex<Option<Tray>>,
     /// True once the accounts of the last session are resumed (or could not be).
     resumed: tokio::sync::watch::Sender<bool>,
+    /// True once the first screen is painted (or `NETWORK_HOLD_MAX` has passed): until then
+    /// the resumed accounts' real-time links and catch-ups wait, so the launch paints the
+    /// cached inbox without sharing the CPU with them.
+    painted: tokio::sync::watch::Sender<bool>,
     /// The Dixa client of the saved token and address, built on first use; one per token so
     /// its pacing and 429 gate are shared by every call.
     dixa: tokio::sync::Mutex<Option<Arc<DixaClient>>>,
@@ -136,8 +143,27 @@ impl Shell {
             unread: StdMutex::new(HashMap::new()),
             tray: StdMutex::new(None),
             resumed: tokio::sync::watch::channel(false).0,
+            painted: tokio::sync::watch::channel(false).0,
             dixa: tokio::sync::Mutex::new(None),
         })
+    }
+
+    /// The first screen is painted: the network may start (see `painted`).
+    pub fn first_screen_painted(&self) {
+        self.painted.send_replace(true);
+    }
+
+    /// Open the network gate after `NETWORK_HOLD_MAX` if the page has not painted by then
+    /// (a page that never reports must not keep the app offline).
+    pub fn hold_network_at_most(&self) {
+        let painted = self.painted.clone();
+        tauri::async_runtime::spawn(async move {
+            tokio::time::sleep(NETWORK_HOLD_MAX).await;
+            if !*painted.borrow() {
+                log::info!("the first screen was not painted in time; connecting anyway");
+                painted.send_replace(true);
+            }
+        });
     }
 
     pub fn current_settings(&self) -> AppSettings {
@@ -362,6 +388,7 @@ impl Shell {
                     .ok()
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(ClientOptions::default().initial_pages),
+                network_gate: Some(self.painted.subscribe()),
                 ..ClientOptions::default()
             },
         )

@@ -8,7 +8,7 @@
 //   app's D-Bus Notify call for it is seen on the bus.
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { createInterface } from "node:readline";
 import { Session, sleep } from "../e2e/webdriver.mjs";
 import * as sb from "../e2e/sandbox.mjs";
@@ -59,7 +59,7 @@ async function launch(bin = process.env.PARLEY_APP) {
     .split("\n")
     .map((l) => l.match(/"msg":"(startup: [^"]*|first screen painted [^"]*)"/)?.[1])
     .filter(Boolean);
-  if (phases.length) console.error(`launch ${Math.round(wall)} ms: ${phases.join("; ")}`);
+  if (phases.length) console.error(`launch ${basename(bin)} ${Math.round(wall)} ms: ${phases.join("; ")}`);
   const stop = () =>
     new Promise((resolve) => {
       if (child.exitCode !== null) return resolve();
@@ -71,6 +71,9 @@ async function launch(bin = process.env.PARLEY_APP) {
 
 const emptyWindow = process.env.PARLEY_EMPTY_APP;
 const phase = process.env.BENCH_PHASE ?? "demo";
+// `cargo xtask bench --only launch,scroll`: only these groups of metrics.
+const only = (process.env.BENCH_ONLY ?? "").split(",").map((g) => g.trim()).filter(Boolean);
+const wants = (group) => only.length === 0 || only.includes(group);
 const median = (xs) => pct(xs, 50);
 const value = (name, unit, v) => console.log(JSON.stringify({ name, unit, samples: 1, p50: v, p95: v, min: v, max: v }));
 
@@ -184,18 +187,19 @@ if (phase === "scale") {
     );
     value("scale_conversations_cached", "conversations", last);
     // Scrolling the whole inbox list (virtualised), frame by frame.
-    report("inbox_scroll_frame_ms", "ms", await frameTimes(s, "#inbox-list", 400, smoke ? 60 : 600));
+    if (wants("scroll")) report("inbox_scroll_frame_ms", "ms", await frameTimes(s, "#inbox-list", 400, smoke ? 60 : 600));
     await s.quit();
     await sleep(500);
   }
-  await launches("scale");
-  await memory("scale");
+  if (wants("launch")) await launches("scale");
+  if (wants("memory")) await memory("scale");
 } else {
   // A long conversation for the timeline: 5 k messages (parallel senders).
-  const long = sb.ready.customers[5] ?? sb.ready.customers[0];
-  const longToken = await sb.tokenFor(long);
-  const longGroup = await sb.startConversation(longToken, "Bench long thread", agent.userId);
-  {
+  let longGroup = null;
+  if (wants("scroll")) {
+    const long = sb.ready.customers[5] ?? sb.ready.customers[0];
+    const longToken = await sb.tokenFor(long);
+    longGroup = await sb.startConversation(longToken, "Bench long thread", agent.userId);
     const total = smoke ? 200 : 5_000;
     let next = 0;
     await Promise.all(
@@ -211,17 +215,23 @@ if (phase === "scale") {
     await signIn(s, sb.ready, agent);
     await sleep(3_000); // the first sync fills the cache
     // Scrolling up a 5 k-message timeline (older pages load as it goes), frame by frame.
-    await openConversation(s, longGroup);
-    await sleep(1_000);
-    report("timeline_scroll_frame_ms", "ms", await frameTimes(s, ".timeline", -300, smoke ? 60 : 600));
+    if (longGroup) {
+      await openConversation(s, longGroup);
+      await sleep(1_000);
+      report("timeline_scroll_frame_ms", "ms", await frameTimes(s, ".timeline", -300, smoke ? 60 : 600));
+    }
     await s.quit();
     await sleep(500);
   }
 
   // 2. Launch → cached inbox painted, beside the empty window.
-  await launches("to_inbox");
+  if (wants("launch")) await launches("to_inbox");
 
   // 3. Customer message → D-Bus Notify.
+  if (wants("notify")) await notifyLatency();
+}
+
+async function notifyLatency() {
   const monitor = spawn(
     "dbus-monitor",
     ["type='method_call',interface='org.freedesktop.Notifications',member='Notify'"],

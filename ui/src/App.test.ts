@@ -9,6 +9,8 @@ describe("app start and sign-in", () => {
     const ipc = scenario({ accounts: [] });
     render(App, { ipc });
     expect(await screen.findByRole("heading", { name: "Sign in" })).toBeTruthy();
+    // The hidden window is shown once the sign-in form is in the page.
+    expect(ipc.calls.uiRendered).toBe(1);
     await fireEvent.input(document.querySelector("#signin-appKey")!, { target: { value: "demo-app" } });
     await fireEvent.input(document.querySelector("#signin-userId")!, { target: { value: "agent@parley.test" } });
     await fireEvent.input(document.querySelector("#signin-password")!, { target: { value: "pw" } });
@@ -26,10 +28,12 @@ describe("app start and sign-in", () => {
     render(App, { ipc });
     expect(await screen.findByText("Alice Martin")).toBeTruthy();
     await settle(4);
+    // The hidden window was shown once the inbox was in the page, then the paint reported.
+    expect(ipc.calls.uiRendered).toBe(1);
     expect(ipc.calls.uiReady).toBe(1);
     // With the page's start-up milestones, in the order they happened.
     const marks = ipc.calls.pageMarks;
-    for (const m of ["first calls sent", "accounts listed", "first inbox page received", "first frame", "painted"])
+    for (const m of ["first calls sent", "accounts listed", "shell builds", "inbox mounted", "first inbox page received", "inbox rows set", "first frame", "painted"])
       expect(marks, m).toContain(m);
     expect(marks.indexOf("accounts listed")).toBeLessThan(marks.indexOf("first inbox page received"));
     expect(marks.indexOf("first frame")).toBeLessThan(marks.indexOf("painted"));
@@ -37,6 +41,14 @@ describe("app start and sign-in", () => {
     expect(document.querySelector("#signin-title")).toBeNull();
     // The first page was asked for once, before the inbox mounted, and the inbox used it.
     expect(ipc.calls.inbox).toEqual([{ view: "assigned_to_me", sort: "newest", offset: 0, limit: 100 }]);
+  });
+
+  it("a start that cannot even list the accounts shows its error, and the window, at once", async () => {
+    const ipc = scenario();
+    ipc.accounts = () => Promise.reject(new Error("the cache is locked"));
+    render(App, { ipc });
+    expect((await screen.findByRole("alert")).textContent).toContain("the cache is locked");
+    expect(ipc.calls.uiRendered).toBe(1);
   });
 
   it("adds another account through the sign-in screen and can go back", async () => {

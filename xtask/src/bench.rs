@@ -17,6 +17,18 @@ use crate::{proc, steps, sys, Result};
 
 pub struct BenchOpts {
     pub smoke: bool,
+    /// Only these groups of metrics (comma-separated: launch, scroll, notify, memory, deb).
+    pub only: Option<String>,
+    /// Only this phase (seed): demo or scale.
+    pub phase: Option<String>,
+}
+
+impl BenchOpts {
+    fn wants(&self, group: &str) -> bool {
+        self.only
+            .as_deref()
+            .is_none_or(|only| only.split(',').any(|g| g.trim() == group))
+    }
 }
 
 /// A metric's budget: the statistic it applies to and the most it may be.
@@ -82,6 +94,8 @@ pub fn bench(opts: &BenchOpts) -> Result<()> {
     let mut metrics: Vec<Value> = Vec::new();
     if opts.smoke {
         steps::build_all(false)?;
+    } else if !opts.wants("deb") {
+        steps::build_all(true)?;
     } else {
         // The package first (its size is a metric); the release binaries are then current.
         crate::bundle::bundle(&crate::bundle::BundleOpts {
@@ -119,9 +133,19 @@ pub fn bench(opts: &BenchOpts) -> Result<()> {
             vec![("PARLEY_INITIAL_PAGES", pages.as_str())],
         ),
     ] {
+        if opts.phase.as_deref().is_some_and(|p| p != phase) {
+            continue;
+        }
         metrics.extend(run_phase(opts, phase, sandbox_args, &app_env)?);
     }
-    write_report(&metrics, opts.smoke)
+    let suffix = if opts.smoke {
+        "-smoke"
+    } else if opts.only.is_some() || opts.phase.is_some() {
+        "-partial"
+    } else {
+        ""
+    };
+    write_report(&metrics, suffix)
 }
 
 fn newest_deb() -> Result<Option<std::path::PathBuf>> {
@@ -155,6 +179,7 @@ fn run_phase(
     node.arg("tests/bench/app.bench.mjs")
         .env("BENCH_SMOKE", if opts.smoke { "1" } else { "0" })
         .env("BENCH_PHASE", phase)
+        .env("BENCH_ONLY", opts.only.as_deref().unwrap_or_default())
         .env("PARLEY_EMPTY_APP", &empty)
         .envs(app_env.iter().copied())
         .stdout(Stdio::piped());
@@ -180,7 +205,7 @@ fn run_phase(
     Ok(metrics)
 }
 
-fn write_report(metrics: &[Value], smoke: bool) -> Result<()> {
+fn write_report(metrics: &[Value], suffix: &str) -> Result<()> {
     let mut rows = Vec::new();
     let mut md = String::from(
         "| Metric | Value | Unit | Samples | Budget | Pass |\n|---|---|---|---|---|---|\n",
@@ -213,7 +238,6 @@ fn write_report(metrics: &[Value], smoke: bool) -> Result<()> {
     }
     let dir = sys::target_dir()?.join("bench");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let suffix = if smoke { "-smoke" } else { "" };
     let json_path = dir.join(format!("report{suffix}.json"));
     let md_path = dir.join(format!("report{suffix}.md"));
     std::fs::write(

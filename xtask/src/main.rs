@@ -35,6 +35,16 @@ fn main() -> ExitCode {
         Some("deps") => steps::deps(),
         Some("bench") => bench::bench(&bench::BenchOpts {
             smoke: args.iter().any(|a| a == "--smoke"),
+            only: args
+                .iter()
+                .position(|a| a == "--only")
+                .and_then(|i| args.get(i + 1))
+                .cloned(),
+            phase: args
+                .iter()
+                .position(|a| a == "--phase")
+                .and_then(|i| args.get(i + 1))
+                .cloned(),
         }),
         Some("bundle") => bundle::bundle(&bundle::BundleOpts {
             install_test: args.iter().any(|a| a == "--install-test"),
@@ -64,8 +74,10 @@ const USAGE: &str = "usage: cargo xtask <command>
   faults [--full] the fault-injection suite and its table (--full: the long sizes)
   bindings       regenerate ui/src/lib/ipc/bindings.ts from the Rust commands
   deps           install missing system packages and UI dependencies
-  bench [--smoke] app benchmarks in the real window (release build; --smoke: debug, few
-                 samples) → <target>/bench/report.json and report.md
+  bench [--smoke] [--only launch,scroll,notify,memory,deb] [--phase demo|scale]
+                 app benchmarks in the real window (release build; --smoke: debug, few
+                 samples) → <target>/bench/report.json and report.md (--only: those
+                 metrics, → report-partial.*; --phase: that seed only)
   bundle [--install-test]
                  release build and this OS's packages (Linux .deb/.rpm, macOS .app/.dmg,
                  Windows .msi/.exe); --install-test then runs install-test

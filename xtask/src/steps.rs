@@ -422,7 +422,11 @@ fn test_steps(t: &mut Timer, opts: &TestOpts) -> Result<()> {
         t.step("build app binaries", || build_binaries(true))?;
         t.step("end-to-end tests (tauri-driver, Xvfb)", e2e)?;
         t.step("app benchmarks, smoke run (no timing asserted)", || {
-            crate::bench::bench(&crate::bench::BenchOpts { smoke: true })
+            crate::bench::bench(&crate::bench::BenchOpts {
+                smoke: true,
+                only: None,
+                phase: None,
+            })
         })?;
     }
     Ok(())

@@ -120,6 +120,10 @@ pub struct ClientOptions {
     pub local_minute_of_day: fn() -> u16,
     /// Pages of open conversations to load on the very first sync of an agent account.
     pub initial_pages: u32,
+    /// The real-time link (and with it the catch-up) waits until this says `true`; `None`:
+    /// at once. The app holds it while it paints the cached inbox at launch, so the first
+    /// paint does not share the CPU with the connect and catch-up.
+    pub network_gate: Option<watch::Receiver<bool>>,
 }
 
 impl Default for ClientOptions {
@@ -136,6 +140,7 @@ impl Default for ClientOptions {
                 ((secs / 60) % (24 * 60)) as u16
             },
             initial_pages: 10,
+            network_gate: None,
         }
     }
 }
@@ -1119,6 +1124,18 @@ async fn realtime_loop<S: Store>(inner: Arc<Inner<S>>) {
         .map(|o| o.reconnect.clone())
         .unwrap_or_default();
     let mut shutdown = inner.shutdown.subscribe();
+    let gate = inner
+        .options
+        .lock()
+        .ok()
+        .and_then(|o| o.network_gate.clone());
+    if let Some(mut gate) = gate {
+        // A dropped sender opens the gate too.
+        tokio::select! {
+            _ = gate.wait_for(|open| *open) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
     loop {
         if inner.stopping() {
             return;

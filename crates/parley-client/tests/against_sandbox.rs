@@ -603,3 +603,50 @@ async fn test_token_rejected_by_server_is_refreshed_on_401_and_the_call_retried(
     assert_ne!(rest.session.token().await.expose(), forged);
     a.client.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_the_link_waits_for_the_network_gate_then_connects_and_catches_up() {
+    let sb = sandbox(SeedConfig::Demo).await;
+    let creds = sb.ready_info().agents[0].clone();
+    let (signed, _secrets, http) = sign_in_agent(
+        &sb,
+        sb.http_url(),
+        sb.mqtt_url(),
+        &creds.user_id,
+        &creds.password,
+    )
+    .await;
+    let store = Arc::new(parley_store::SqliteStore::open_temporary().await.unwrap());
+    store.save_account(&signed.account).await.unwrap();
+    let account_id = signed.account.id.clone();
+    let (gate, held) = tokio::sync::watch::channel(false);
+    let mut options = fast_options();
+    options.network_gate = Some(held);
+    let client =
+        parley_client::Client::start(signed.account, signed.session, store.clone(), http, options)
+            .unwrap();
+    // Held: not online, and the cache (read by the UI meanwhile) is not being filled.
+    assert!(client
+        .wait_online(Duration::from_millis(800))
+        .await
+        .is_err());
+    assert_eq!(*client.connection().borrow(), ConnectionState::Connecting);
+    assert!(store
+        .inbox(&account_id, all_open())
+        .await
+        .unwrap()
+        .is_empty());
+    // Opened: online, and the first sync fills the cache.
+    gate.send_replace(true);
+    client.wait_online(Duration::from_secs(20)).await.unwrap();
+    let mut rows = Vec::new();
+    for _ in 0..100 {
+        rows = store.inbox(&account_id, all_open()).await.unwrap();
+        if !rows.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!rows.is_empty(), "the first sync ran once the gate opened");
+    client.stop().await;
+}

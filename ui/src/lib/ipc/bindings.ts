@@ -13,10 +13,16 @@ export const commands = {
 	checkSignIn: (form: SignInForm) => typedError<SignInPlan, AppError>(__TAURI_INVOKE("check_sign_in", { form })),
 	/**
 	 *  Called by the UI once its first screen is painted, with the page's own start-up
-	 *  milestones (logged as "startup: page … at N ms", N since the process started). Returns
-	 *  milliseconds since launch.
+	 *  milestones (logged as "startup: page … at N ms", N since the process started): the
+	 *  resumed accounts connect and catch up from now on. Returns milliseconds since launch.
 	 */
 	uiReady: (marks: PageMark[]) => __TAURI_INVOKE<number>("ui_ready", { marks }),
+	/**
+	 *  Called by the UI once its first screen (the cached inbox, the sign-in form, a start-up
+	 *  error) is in the page, before it is painted: the window, created hidden, is shown now
+	 *  (see `FirstShow`), so neither the page's loading nor its IPC waits on the first draw.
+	 */
+	uiRendered: () => __TAURI_INVOKE<void>("ui_rendered"),
 	/**
 	 *  Sign in (agent: loginv2; app user: register/client), keep the secrets in the keyring,
 	 *  and start syncing.

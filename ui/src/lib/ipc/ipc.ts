@@ -115,6 +115,8 @@ export interface Ipc {
   checkSignIn(form: SignInForm): Promise<Result<SignInPlan>>;
   /** Tell the shell the first screen is painted (with the page's start-up marks); resolves to ms since launch. */
   uiReady(marks: PageMark[]): Promise<number>;
+  /** Tell the shell the first screen is in the page (it shows the window, created hidden). */
+  uiRendered(): Promise<void>;
   signIn(form: SignInForm): Promise<Result<AccountSummary>>;
   /** Sign in to WapiKit (WhatsApp) with an API key; the key goes to the keyring. */
   signInWapikit(form: WapiKitSignInForm): Promise<Result<AccountSummary>>;

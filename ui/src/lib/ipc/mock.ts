@@ -235,6 +235,7 @@ export interface MockCalls {
   /** WapiKit sign-ins, with the key replaced by its length. */
   signInWapikit: { url: string; keyLength: number }[];
   uiReady: number;
+  uiRendered: number;
   /** The names of the start-up marks the last uiReady sent. */
   pageMarks: string[];
   signOut: string[];
@@ -353,6 +354,7 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
     signIn: [],
     signInWapikit: [],
     uiReady: 0,
+    uiRendered: 0,
     pageMarks: [],
     signOut: [],
     inbox: [],
@@ -583,6 +585,9 @@ export function createMockIpc(opts: MockOptions = {}): MockIpc {
       calls.checkSignIn.push(structuredClone(form));
       if (!opts.checkSignIn) throw new Error("mock: checkSignIn not configured");
       return opts.checkSignIn(form);
+    },
+    uiRendered: async () => {
+      calls.uiRendered += 1;
     },
     uiReady: async (marks) => {
       calls.uiReady += 1;

@@ -17,6 +17,7 @@ export const tauriIpc: Ipc = {
   appInfo: () => commands.appInfo(),
   checkSignIn: (form) => call(() => commands.checkSignIn(form)),
   uiReady: (marks) => commands.uiReady(marks),
+  uiRendered: () => commands.uiRendered(),
   signIn: (form) => call(() => commands.signIn(form)),
   signInWapikit: (form) => call(() => commands.signInWapikit(form)),
   accounts: () => call(() => commands.accounts()),
