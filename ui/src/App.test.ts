@@ -51,6 +51,15 @@ describe("app start and sign-in", () => {
     expect(ipc.calls.uiRendered).toBe(1);
   });
 
+  it("an inbox that cannot be read shows its error, and the window, without waiting", async () => {
+    const ipc = scenario({ fail: { inbox: { code: "storage", message: "The cache is damaged.", field: null } } });
+    render(App, { ipc });
+    expect(await screen.findByText(/The cache is damaged/)).toBeTruthy();
+    await settle(4);
+    expect(ipc.calls.uiRendered).toBe(1);
+    expect(ipc.calls.uiReady).toBe(1);
+  });
+
   it("adds another account through the sign-in screen and can go back", async () => {
     const ipc = scenario();
     render(App, { ipc });

@@ -33,19 +33,7 @@ fn main() -> ExitCode {
         Some("faults") => faults::run(args.iter().any(|a| a == "--full")),
         Some("bindings") => steps::bindings(),
         Some("deps") => steps::deps(),
-        Some("bench") => bench::bench(&bench::BenchOpts {
-            smoke: args.iter().any(|a| a == "--smoke"),
-            only: args
-                .iter()
-                .position(|a| a == "--only")
-                .and_then(|i| args.get(i + 1))
-                .cloned(),
-            phase: args
-                .iter()
-                .position(|a| a == "--phase")
-                .and_then(|i| args.get(i + 1))
-                .cloned(),
-        }),
+        Some("bench") => bench::bench(&parse_bench(&args[1..])),
         Some("bundle") => bundle::bundle(&bundle::BundleOpts {
             install_test: args.iter().any(|a| a == "--install-test"),
         }),
@@ -94,6 +82,24 @@ pub struct RunOpts {
 #[derive(Debug)]
 pub struct TestOpts {
     pub e2e: bool,
+}
+
+fn parse_bench(args: &[String]) -> bench::BenchOpts {
+    let mut opts = bench::BenchOpts {
+        smoke: false,
+        only: None,
+        phase: None,
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--smoke" => opts.smoke = true,
+            "--only" => opts.only = it.next().cloned(),
+            "--phase" => opts.phase = it.next().cloned(),
+            other => eprintln!("xtask: ignoring unknown option {other}"),
+        }
+    }
+    opts
 }
 
 fn parse_run(args: &[String]) -> RunOpts {

@@ -13,7 +13,7 @@ use std::time::Duration;
 use common::*;
 use parley_client::{sign_in_wapikit, Client, ClientEvent, MemorySecrets, SecretKind, SecretStore};
 use parley_core::model::{
-    ConnectionState, ConversationStatus, DeliveryState, InboxSort, InboxView,
+    ConnectionState, ConversationStatus, DeliveryState, InboxSort, InboxView, Message,
 };
 use parley_core::store::{InboxQuery, Store};
 use parley_core::{Platform, Secret};
@@ -73,6 +73,16 @@ impl Peer {
 
     fn client(&self) -> &Client<SqliteStore> {
         &self.agent.client
+    }
+
+    /// A message of this agent's cache, by key (it must be there).
+    async fn cached_message(&self, key: &str) -> Message {
+        self.agent
+            .store
+            .message(&self.client().account().id, key)
+            .await
+            .unwrap()
+            .unwrap()
     }
 
     async fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
@@ -418,13 +428,7 @@ async fn test_customer_message_arrives_live_and_reply_reaches_the_server_once(ki
         )
         .await
         .unwrap();
-    let echo = p
-        .agent
-        .store
-        .message(&p.client().account().id, &key)
-        .await
-        .unwrap()
-        .unwrap();
+    let echo = p.cached_message(&key).await;
     assert_eq!(echo.state, DeliveryState::Queued, "local echo at once");
     p.assert_sent_once(&conv, "Sorry about that! Checking now.", 15)
         .await;
@@ -672,13 +676,7 @@ async fn test_a_hidden_note_or_html_is_never_sent_to_a_whatsapp_customer() {
         "{on_server:?}"
     );
     for key in [note, html] {
-        let m = p
-            .agent
-            .store
-            .message(&p.client().account().id, &key)
-            .await
-            .unwrap()
-            .unwrap();
+        let m = p.cached_message(&key).await;
         assert_eq!(m.state, DeliveryState::Failed, "{m:#?}");
     }
     p.stop().await;
