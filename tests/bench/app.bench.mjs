@@ -6,6 +6,9 @@
 //   from spawn to the ready file the app writes after the inbox's first frame.
 // - message_to_notify_ms: a customer sends a message through the sandbox (REST) until the
 //   app's D-Bus Notify call for it is seen on the bus.
+// - open_conversation_painted_ms: a click on an inbox row until its messages are painted.
+// - inbox_scroll_frame_ms, timeline_scroll_frame_ms: requestAnimationFrame deltas while
+//   scrolling (with where the slow frames fall, printed beside them).
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -134,18 +137,66 @@ async function frameTimes(s, selector, step, frames) {
      const total = arguments[2];
      window.__frames = null;
      const deltas = [];
+     // Frames in which the list's total height changed (an older page arrived): where the
+     // slow frames fall, printed beside the metric.
+     const grew = [];
+     let height = el.scrollHeight;
      let last = null;
      const tick = (t) => {
-       if (last !== null) deltas.push(t - last);
+       if (last !== null) {
+         deltas.push(t - last);
+         grew.push(el.scrollHeight !== height);
+         height = el.scrollHeight;
+       }
        last = t;
        el.scrollTop += step;
        if (deltas.length < total) requestAnimationFrame(tick);
-       else window.__frames = deltas;
+       else window.__frames = { deltas, grew };
      };
      requestAnimationFrame(tick);`,
     [selector, step, frames],
   );
-  return eventually("the scrolling to finish", () => s.execute("return window.__frames"), { timeout: 120_000, every: 250 });
+  const { deltas, grew } = await eventually("the scrolling to finish", () => s.execute("return window.__frames"), { timeout: 120_000, every: 250 });
+  const slow = deltas.map((d, i) => [d, i]).filter(([d]) => d > 20);
+  const nearGrowth = slow.filter(([, i]) => grew.slice(Math.max(0, i - 4), i + 2).some(Boolean)).length;
+  console.log(
+    `${selector}: ${slow.length} of ${deltas.length} frames over 20 ms, ${nearGrowth} of them within 4 frames of the list growing (${grew.filter(Boolean).length} growths)`,
+  );
+  return deltas;
+}
+
+/**
+ * Opening conversations from the inbox: click → its messages in the DOM → the next frame
+ * (painted), measured in the page, cycling over the first rows so each open is a switch.
+ */
+async function openTimes(s, opens) {
+  await s.execute(
+    `const total = arguments[0];
+     const ids = [...document.querySelectorAll("#inbox-list [data-id]")].map((e) => e.dataset.id).slice(0, 8);
+     window.__opens = null;
+     const frame = () => new Promise((r) => requestAnimationFrame(r));
+     (async () => {
+       if (ids.length < 2) throw new Error("fewer than two conversations in the inbox");
+       const times = [];
+       for (let k = 0; k < total; k++) {
+         const id = CSS.escape(ids[k % ids.length]);
+         await frame();
+         const started = performance.now();
+         document.querySelector('#inbox-list [data-id="' + id + '"]').click();
+         while (!document.querySelector('.thread[data-conversation="' + id + '"] .timeline [data-key]')) {
+           if (performance.now() - started > 10000) throw new Error("conversation " + id + " never showed its messages");
+           await frame();
+         }
+         await frame();
+         times.push(performance.now() - started);
+       }
+       window.__opens = times;
+     })().catch((e) => (window.__opens = String(e)));`,
+    [opens],
+  );
+  const out = await eventually("the conversations to open", () => s.execute("return window.__opens"), { timeout: 120_000, every: 250 });
+  if (typeof out === "string") throw new Error(out);
+  return out;
 }
 
 /** Memory of the app and of the empty window, each after the same idle time. */
@@ -214,6 +265,7 @@ if (phase === "scale") {
     const s = await Session.start();
     await signIn(s, sb.ready, agent);
     await sleep(3_000); // the first sync fills the cache
+    if (wants("open")) report("open_conversation_painted_ms", "ms", await openTimes(s, smoke ? 4 : 40));
     // Scrolling up a 5 k-message timeline (older pages load as it goes), frame by frame.
     if (longGroup) {
       await openConversation(s, longGroup);

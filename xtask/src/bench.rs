@@ -1,8 +1,10 @@
-//! `cargo xtask bench [--smoke]`: the app measured in the real window against the sandbox, in
-//! two phases (the demo seed: launch → cached inbox painted, customer message → D-Bus Notify;
-//! the scale seed: launch and memory with 10 k conversations cached), each beside an empty
-//! Tauri window (`tests/bench/empty-window`) launched in the same run; the full run also
-//! bundles and reports the .deb size. Written to
+//! `cargo xtask bench [--smoke]`: first the cache in process (`cargo bench -p parley-store`:
+//! ingest vs a raw insert, search vs the bare FTS5 query at 1 M messages, inbox pages at 100 k
+//! conversations, opening a conversation), then the app measured in the real window against
+//! the sandbox, in two phases (the demo seed: launch → cached inbox painted, opening
+//! conversations, customer message → D-Bus Notify; the scale seed: launch and memory with 10 k
+//! conversations cached), each beside an empty Tauri window (`tests/bench/empty-window`)
+//! launched in the same run; the full run also bundles and reports the .deb size. Written to
 //! `<target>/bench/report.json` and `report.md`. `--smoke` (run by the test command) uses
 //! the debug build and few samples, only to keep the benchmarks working: no timing is
 //! asserted there.
@@ -17,7 +19,8 @@ use crate::{proc, steps, sys, Result};
 
 pub struct BenchOpts {
     pub smoke: bool,
-    /// Only these groups of metrics (comma-separated: launch, scroll, notify, memory, deb).
+    /// Only these groups of metrics (comma-separated: store, launch, scroll, open, notify,
+    /// memory, deb).
     pub only: Option<String>,
     /// Only this phase (seed): demo or scale.
     pub phase: Option<String>,
@@ -31,11 +34,12 @@ impl BenchOpts {
     }
 }
 
-/// A metric's budget: the statistic it applies to and the most it may be.
+/// A metric's budget: the statistic it applies to and the most (or least) it may be.
 struct Goal {
     name: &'static str,
     stat: &'static str,
     max: Option<f64>,
+    min: Option<f64>,
     label: &'static str,
 }
 
@@ -44,54 +48,162 @@ const GOALS: &[Goal] = &[
         name: "launch_to_inbox_ms",
         stat: "p50",
         max: None,
+        min: None,
         label: "median of the launches (demo cache)",
     },
     Goal {
         name: "launch_to_inbox_over_empty_ms",
         stat: "p50",
         max: Some(150.0),
+        min: None,
         label: "median app − median empty window, same run ≤ 150 ms",
     },
     Goal {
         name: "launch_scale_over_empty_ms",
         stat: "p50",
         max: Some(300.0),
+        min: None,
         label: "scale cache: median app − median empty window ≤ 300 ms",
     },
     Goal {
         name: "memory_scale_pss_over_empty_mib",
         stat: "p50",
         max: Some(64.0),
+        min: None,
         label: "PSS after idle, app − empty window ≤ 64 MiB",
     },
     Goal {
         name: "inbox_scroll_frame_ms",
         stat: "p95",
         max: Some(16.7),
+        min: None,
         label: "frame time while scrolling the inbox (scale cache), p95 ≤ 16.7 ms",
     },
     Goal {
         name: "timeline_scroll_frame_ms",
         stat: "p95",
         max: Some(16.7),
+        min: None,
         label: "frame time scrolling up a 5 k-message thread, p95 ≤ 16.7 ms",
     },
     Goal {
         name: "deb_mib",
         stat: "p50",
         max: Some(12.0 * 1.048_576),
+        min: None,
         label: "release .deb ≤ 12 MB",
     },
     Goal {
         name: "message_to_notify_ms",
         stat: "p95",
         max: Some(100.0),
+        min: None,
         label: "p95 ≤ 100 ms",
+    },
+    Goal {
+        name: "open_conversation_painted_ms",
+        stat: "p95",
+        max: Some(100.0),
+        min: None,
+        label: "click in the inbox → its last messages painted, p95 ≤ 100 ms",
+    },
+    Goal {
+        name: "store_ingest_over_raw",
+        stat: "p50",
+        max: None,
+        min: Some(0.5),
+        label: "envelopes decoded → stored → batches broadcast vs raw batched insert ≥ 0.5",
+    },
+    Goal {
+        name: "store_search_common_ms",
+        stat: "p95",
+        max: Some(30.0),
+        min: None,
+        label: "search at 1 M messages, common term, p95 ≤ 30 ms",
+    },
+    Goal {
+        name: "store_search_rare_ms",
+        stat: "p95",
+        max: Some(30.0),
+        min: None,
+        label: "search at 1 M messages, rare term, p95 ≤ 30 ms",
+    },
+    Goal {
+        name: "store_search_two_terms_ms",
+        stat: "p95",
+        max: Some(30.0),
+        min: None,
+        label: "search at 1 M messages, two terms, p95 ≤ 30 ms",
+    },
+    Goal {
+        name: "store_search_prefix_ms",
+        stat: "p95",
+        max: Some(30.0),
+        min: None,
+        label: "search at 1 M messages, prefix, p95 ≤ 30 ms",
+    },
+    Goal {
+        name: "store_search_common_over_bare",
+        stat: "p95",
+        max: Some(2.0),
+        min: None,
+        label: "common term p95 ≤ 2× the bare FTS5 query's",
+    },
+    Goal {
+        name: "store_search_rare_over_bare",
+        stat: "p95",
+        max: Some(2.0),
+        min: None,
+        label: "rare term p95 ≤ 2× the bare FTS5 query's",
+    },
+    Goal {
+        name: "store_search_two_terms_over_bare",
+        stat: "p95",
+        max: Some(2.0),
+        min: None,
+        label: "two terms p95 ≤ 2× the bare FTS5 query's",
+    },
+    Goal {
+        name: "store_search_prefix_over_bare",
+        stat: "p95",
+        max: Some(2.0),
+        min: None,
+        label: "prefix p95 ≤ 2× the bare FTS5 query's",
+    },
+    Goal {
+        name: "store_inbox_page_ms",
+        stat: "p95",
+        max: Some(2.0),
+        min: None,
+        label: "inbox page (every view) at 100 k conversations, p95 ≤ 2 ms",
+    },
+    Goal {
+        name: "store_open_conversation_ms",
+        stat: "p95",
+        max: Some(5.0),
+        min: None,
+        label: "open a conversation: last 50 messages in the core, p95 ≤ 5 ms",
     },
 ];
 
 pub fn bench(opts: &BenchOpts) -> Result<()> {
+    let suffix = if opts.smoke {
+        "-smoke"
+    } else if opts.only.is_some() || opts.phase.is_some() {
+        "-partial"
+    } else {
+        ""
+    };
     let mut metrics: Vec<Value> = Vec::new();
+    if opts.wants("store") && opts.phase.is_none() {
+        metrics.extend(store_bench(opts.smoke)?);
+    }
+    if !["launch", "scroll", "notify", "memory", "open", "deb"]
+        .iter()
+        .any(|g| opts.wants(g))
+    {
+        return write_report(&metrics, suffix);
+    }
     if opts.smoke {
         steps::build_all(false)?;
     } else if !opts.wants("deb") {
@@ -138,14 +250,30 @@ pub fn bench(opts: &BenchOpts) -> Result<()> {
         }
         metrics.extend(run_phase(opts, phase, sandbox_args, &app_env)?);
     }
-    let suffix = if opts.smoke {
-        "-smoke"
-    } else if opts.only.is_some() || opts.phase.is_some() {
-        "-partial"
-    } else {
-        ""
-    };
     write_report(&metrics, suffix)
+}
+
+/// The in-process store benchmark (`cargo bench -p parley-store`), its metrics read back.
+fn store_bench(smoke: bool) -> Result<Vec<Value>> {
+    let dir = sys::target_dir()?.join("bench");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let out = dir.join("store-metrics.jsonl");
+    let _ = std::fs::remove_file(&out);
+    let mut args = vec!["bench", "-p", "parley-store", "--bench", "store"];
+    if smoke {
+        // The test command's debug build: no release build of the cache's dependencies.
+        args.extend(["--profile", "dev"]);
+    }
+    let mut cmd = sys::cargo_cmd(&args);
+    cmd.env("PARLEY_BENCH_JSON", &out);
+    if smoke {
+        cmd.env("PARLEY_BENCH_SMOKE", "1");
+    }
+    proc::run(&mut cmd)?;
+    let text = std::fs::read_to_string(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    text.lines()
+        .map(|l| serde_json::from_str(l).map_err(|e| format!("{}: {e}", out.display())))
+        .collect()
 }
 
 fn newest_deb() -> Result<Option<std::path::PathBuf>> {
@@ -215,7 +343,9 @@ fn write_report(metrics: &[Value], suffix: &str) -> Result<()> {
         let goal = GOALS.iter().find(|g| g.name == name);
         let stat = goal.map_or("p50", |g| g.stat);
         let value = m[stat].as_f64().unwrap_or(f64::NAN);
-        let pass = goal.and_then(|g| g.max).map(|max| value <= max);
+        let pass = goal
+            .filter(|g| g.max.is_some() || g.min.is_some())
+            .map(|g| g.max.is_none_or(|max| value <= max) && g.min.is_none_or(|min| value >= min));
         let label = goal.map_or("", |g| g.label);
         md.push_str(&format!(
             "| {name} ({stat}) | {value:.1} | {} | {} | {label} | {} |\n",

@@ -62,9 +62,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   faults [--full] the fault-injection suite and its table (--full: the long sizes)
   bindings       regenerate ui/src/lib/ipc/bindings.ts from the Rust commands
   deps           install missing system packages and UI dependencies
-  bench [--smoke] [--only launch,scroll,notify,memory,deb] [--phase demo|scale]
-                 app benchmarks in the real window (release build; --smoke: debug, few
-                 samples) → <target>/bench/report.json and report.md (--only: those
+  bench [--smoke] [--only store,launch,scroll,open,notify,memory,deb] [--phase demo|scale]
+                 the cache's benchmark, then the app's in the real window (release build;
+                 --smoke: debug, few samples) → <target>/bench/report.json and report.md (--only: those
                  metrics, → report-partial.*; --phase: that seed only)
   bundle [--install-test]
                  release build and this OS's packages (Linux .deb/.rpm, macOS .app/.dmg,

@@ -1055,7 +1055,7 @@ impl<S: Store> Inner<S> {
 
 /// The one writer: drains every queued job into one transaction.
 async fn writer_loop<S: Store>(inner: Arc<Inner<S>>, mut rx: mpsc::UnboundedReceiver<WriteJob>) {
-    const MAX_BATCH: usize = 5_000;
+    const MAX_BATCH: usize = parley_core::store::WRITER_MAX_BATCH;
     while let Some(first) = rx.recv().await {
         let mut jobs = vec![first];
         let mut n = jobs[0].changes.len();

@@ -200,6 +200,10 @@ impl CannedResponse {
     }
 }
 
+/// The most changes one writer transaction takes: the client's writer drains whatever is
+/// queued up to this many (and the ingest benchmark batches the same way).
+pub const WRITER_MAX_BATCH: usize = 5_000;
+
 /// What a batch changed, for the services that push updates to the UI.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Applied {

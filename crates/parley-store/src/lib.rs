@@ -677,12 +677,14 @@ impl Tx<'_> {
                 })
                 .push(m);
         }
-        // The cached ones' activity time and whether they have a preview, in one query.
+        // The cached ones' activity time and whether they have a preview: one query, answered
+        // as one JSON row (a row per conversation would cross sqlx's worker channel one by
+        // one: most of this step's time in a batch touching thousands of conversations).
         let mut cached: HashMap<String, (i64, bool)> = HashMap::new();
         for chunk in order.chunks(VARS_PER_STATEMENT) {
             let mut q = sqlx::QueryBuilder::new(
-                "SELECT id, last_activity_at, preview IS NULL AS no_preview FROM conversations
-                 WHERE account = ",
+                "SELECT json_group_array(json_array(id, last_activity_at, preview IS NULL))
+                 FROM conversations WHERE account = ",
             );
             q.push_bind(self.account).push(" AND id IN (");
             let mut sep = q.separated(", ");
@@ -690,17 +692,14 @@ impl Tx<'_> {
                 sep.push_bind(*id);
             }
             q.push(")");
-            for r in q
-                .build()
-                .fetch_all(&mut *self.conn)
+            let found: String = q
+                .build_query_scalar()
+                .fetch_one(&mut *self.conn)
                 .await
-                .map_err(map_err)?
-            {
-                cached.insert(
-                    r.get("id"),
-                    (r.get("last_activity_at"), r.get("no_preview")),
-                );
-            }
+                .map_err(map_err)?;
+            let found: Vec<(String, i64, i64)> = serde_json::from_str(&found)
+                .map_err(|e| StoreError::Other(format!("reading conversations: {e}")))?;
+            cached.extend(found.into_iter().map(|(id, at, no)| (id, (at, no != 0))));
         }
         // (id, set preview?, preview, activity, unread to add) per conversation.
         let mut updates: Vec<(&str, bool, Option<String>, i64, i64)> = Vec::new();
@@ -718,12 +717,13 @@ impl Tx<'_> {
                 }
             };
             // What `bump_conversation` does message by message.
-            let mut preview: Option<String> = None;
+            // (The preview line is made once, for the message that ends up giving it.)
+            let mut previewed: Option<&Message> = None;
             let mut unread = 0_i64;
             for m in &by_conv[id] {
                 let newer = m.created_at >= last || no_preview;
                 if newer && !matches!(m.content_type, 10 | 11) {
-                    preview = Some(m.preview());
+                    previewed = Some(*m);
                     no_preview = false;
                 }
                 if newer {
@@ -731,6 +731,7 @@ impl Tx<'_> {
                 }
                 unread += i64::from(counts_as_unread(m));
             }
+            let preview = previewed.map(Message::preview);
             updates.push((id, preview.is_some(), preview, last, unread));
             self.applied.conversations.push((*id).to_owned());
         }
@@ -1481,9 +1482,17 @@ impl Store for SqliteStore {
         let mut below = i64::MAX;
         let mut hits: Vec<SearchHit> = Vec::new();
         loop {
-            let scanned: Vec<i64> = sqlx::query_scalar(
-                "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1 AND rowid < ?2
-                 ORDER BY rowid DESC LIMIT ?3",
+            // One statement per page: the index walk and the rows it found (every account's;
+            // the walk goes on below the page's last rowid when others' rows filled it).
+            let rows = sqlx::query(
+                "SELECT f.rowid AS hit, m.account, m.key, m.conversation_id, m.sender_id,
+                    m.created_at, m.text, m.content_type, m.metadata, m.attachment, m.direction,
+                    m.state, m.client_key, coalesce(c.title, '') AS conversation_title
+                 FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1 AND rowid < ?2
+                       ORDER BY rowid DESC LIMIT ?3) AS f
+                 JOIN messages m ON m.rowid = f.rowid
+                 LEFT JOIN conversations c ON c.account = m.account AND c.id = m.conversation_id
+                 ORDER BY f.rowid DESC",
             )
             .bind(&q)
             .bind(below)
@@ -1491,32 +1500,19 @@ impl Store for SqliteStore {
             .fetch_all(&self.pool)
             .await
             .map_err(map_err)?;
-            let Some(&last) = scanned.last() else {
+            let Some(last) = rows.last().map(|r| r.get::<i64, _>("hit")) else {
                 break;
             };
-            let ids =
-                serde_json::to_string(&scanned).map_err(|e| StoreError::Other(e.to_string()))?;
-            let rows = sqlx::query(
-                "SELECT m.key, m.conversation_id, m.sender_id, m.created_at, m.text,
-                    m.content_type, m.metadata, m.attachment, m.direction, m.state, m.client_key,
-                    coalesce(c.title, '') AS conversation_title
-                 FROM messages m
-                 LEFT JOIN conversations c ON c.account = m.account AND c.id = m.conversation_id
-                 WHERE m.rowid IN (SELECT value FROM json_each(?1)) AND +m.account = ?2
-                 ORDER BY m.rowid DESC",
-                // (`+m.account`: look rows up by rowid, never scan the account's index)
-            )
-            .bind(ids)
-            .bind(account)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
-            hits.extend(rows.iter().map(|r| SearchHit {
-                message: row_msg(r),
-                conversation_title: r.get("conversation_title"),
-            }));
+            hits.extend(
+                rows.iter()
+                    .filter(|r| r.get::<&str, _>("account") == account)
+                    .map(|r| SearchHit {
+                        message: row_msg(r),
+                        conversation_title: r.get("conversation_title"),
+                    }),
+            );
             below = last;
-            if hits.len() >= want || scanned.len() < usize::try_from(page).unwrap_or(0) {
+            if hits.len() >= want || rows.len() < usize::try_from(page).unwrap_or(0) {
                 break;
             }
         }

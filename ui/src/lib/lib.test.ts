@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { highlight, isTyping, linkify, snippet } from "./text";
-import { applyBatch } from "./timeline";
+import { applyBatch, mergeMessages } from "./timeline";
 import { parseRich } from "./rich";
 import { sanitizeHtml } from "./sanitize";
 import { fileSize, hueOf, initials, relativeTime, safeUrl } from "./format";
@@ -109,6 +109,26 @@ describe("batch merge", () => {
     );
     expect(out.map((x) => x.key)).toEqual(["a", "mid"]);
     expect(out[0]!.text).toBe("edited");
+  });
+
+  it("puts an older page in front and new messages after, each in time order", () => {
+    const list = [m("c", 10), m("d", 11)];
+    const withOlder = mergeMessages(list, [m("b", 5), m("a", 4)]);
+    expect(withOlder.map((x) => x.key)).toEqual(["a", "b", "c", "d"]);
+    expect(withOlder[2]).toBe(list[0]);
+    expect(mergeMessages(withOlder, [m("f", 13), m("e", 12)]).map((x) => x.key)).toEqual(["a", "b", "c", "d", "e", "f"]);
+  });
+
+  it("merges a page that overlaps or interleaves by key, the last copy of a key winning", () => {
+    const list = [m("a", 1), m("c", 3)];
+    const out = mergeMessages(list, [m("b", 2), m("c", 3, { text: "first" }), m("c", 3, { text: "second" }), m("z", 0)]);
+    expect(out.map((x) => x.key)).toEqual(["z", "a", "b", "c"]);
+    expect(out[3]!.text).toBe("second");
+    expect(mergeMessages(list, [m("x", 0), m("x", 0, { text: "again" })]).map((x) => [x.key, x.text])).toEqual([
+      ["x", "again"],
+      ["a", list[0]!.text],
+      ["c", list[1]!.text],
+    ]);
   });
 });
 

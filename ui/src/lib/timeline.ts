@@ -9,6 +9,21 @@ export function byTime(a: Message, b: Message): number {
 export function mergeMessages(current: Message[], incoming: Message[]): Message[] {
   if (!incoming.length) return current;
   const map = new Map(current.map((m) => [m.key, m]));
+  const added = [...incoming].sort(byTime);
+  // An older page, or new messages at the end, none already here: a join, not a sort of the
+  // whole thread (scrolling up a 5 k-message thread adds pages to thousands of messages).
+  const seen = new Set<string>();
+  let fresh = true;
+  for (const m of added) {
+    if (map.has(m.key) || seen.has(m.key)) fresh = false;
+    seen.add(m.key);
+  }
+  if (fresh) {
+    const first = current[0];
+    const last = current[current.length - 1];
+    if (!first || byTime(added[added.length - 1]!, first) < 0) return [...added, ...current];
+    if (last && byTime(last, added[0]!) < 0) return [...current, ...added];
+  }
   for (const m of incoming) map.set(m.key, m);
   return [...map.values()].sort(byTime);
 }
