@@ -108,11 +108,18 @@ const GOALS: &[Goal] = &[
         label: "click in the inbox → its last messages painted, p95 ≤ 100 ms",
     },
     Goal {
-        name: "store_ingest_over_raw",
+        name: "store_ingest_realtime_over_raw",
         stat: "p50",
         max: None,
         min: Some(0.5),
-        label: "envelopes decoded → stored → batches broadcast vs raw batched insert ≥ 0.5",
+        label: "envelopes decoded → stored → broadcast, as the real-time task runs today, vs raw batched insert ≥ 0.5",
+    },
+    Goal {
+        name: "store_ingest_batched_over_raw",
+        stat: "p50",
+        max: None,
+        min: Some(0.5),
+        label: "the same envelopes through writer batches (the catch-up path's shape) vs raw ≥ 0.5",
     },
     Goal {
         name: "store_search_common_ms",
@@ -347,8 +354,14 @@ fn write_report(metrics: &[Value], suffix: &str) -> Result<()> {
             .filter(|g| g.max.is_some() || g.min.is_some())
             .map(|g| g.max.is_none_or(|max| value <= max) && g.min.is_none_or(|min| value >= min));
         let label = goal.map_or("", |g| g.label);
+        // Ratios with two decimals: 0.46 is not "0.5" beside a "no".
+        let shown = if m["unit"] == "ratio" {
+            format!("{value:.2}")
+        } else {
+            format!("{value:.1}")
+        };
         md.push_str(&format!(
-            "| {name} ({stat}) | {value:.1} | {} | {} | {label} | {} |\n",
+            "| {name} ({stat}) | {shown} | {} | {} | {label} | {} |\n",
             m["unit"].as_str().unwrap_or_default(),
             m["samples"],
             match pass {

@@ -1482,21 +1482,22 @@ impl Store for SqliteStore {
         let mut below = i64::MAX;
         let mut hits: Vec<SearchHit> = Vec::new();
         loop {
-            // One statement per page: the index walk and the rows it found (every account's;
-            // the walk goes on below the page's last rowid when others' rows filled it).
+            // One statement per page: the index walk, and this account's rows among what it
+            // found (the walk goes on below the page's last rowid when others' rows filled it).
             let rows = sqlx::query(
-                "SELECT f.rowid AS hit, m.account, m.key, m.conversation_id, m.sender_id,
+                "SELECT f.rowid AS hit, m.key, m.conversation_id, m.sender_id,
                     m.created_at, m.text, m.content_type, m.metadata, m.attachment, m.direction,
                     m.state, m.client_key, coalesce(c.title, '') AS conversation_title
                  FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1 AND rowid < ?2
                        ORDER BY rowid DESC LIMIT ?3) AS f
-                 JOIN messages m ON m.rowid = f.rowid
+                 LEFT JOIN messages m ON m.rowid = f.rowid AND m.account = ?4
                  LEFT JOIN conversations c ON c.account = m.account AND c.id = m.conversation_id
                  ORDER BY f.rowid DESC",
             )
             .bind(&q)
             .bind(below)
             .bind(page)
+            .bind(account)
             .fetch_all(&self.pool)
             .await
             .map_err(map_err)?;
@@ -1505,7 +1506,7 @@ impl Store for SqliteStore {
             };
             hits.extend(
                 rows.iter()
-                    .filter(|r| r.get::<&str, _>("account") == account)
+                    .filter(|r| r.get::<Option<&str>, _>("key").is_some())
                     .map(|r| SearchHit {
                         message: row_msg(r),
                         conversation_title: r.get("conversation_title"),
