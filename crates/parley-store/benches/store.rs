@@ -314,6 +314,36 @@ impl Report {
         println!("| {name} | {p50:.2} | {p95:.2} | {unit} | {samples} |");
         self.0.push(m);
     }
+
+    /// One ingest mode's rounds: its rate, the raw insert's beside it, and their ratio
+    /// (medians of the rounds).
+    fn ingest(
+        &mut self,
+        mode: &str,
+        ours: &mut [f64],
+        raw: &mut [f64],
+        messages: usize,
+        convs: u64,
+    ) {
+        let (ours_rate, raw_rate) = (median(ours), median(raw));
+        let rounds = ours.len();
+        let detail = json!({"rounds": rounds, "messages": messages, "conversations": convs});
+        for (name, unit, v) in [
+            (format!("store_ingest_{mode}_rate"), "msg/s", ours_rate),
+            (
+                format!("store_raw_insert_rate_beside_{mode}"),
+                "rows/s",
+                raw_rate,
+            ),
+            (
+                format!("store_ingest_{mode}_over_raw"),
+                "ratio",
+                ours_rate / raw_rate,
+            ),
+        ] {
+            self.add(&name, unit, rounds, v, v, detail.clone());
+        }
+    }
 }
 
 #[tokio::main]
@@ -361,16 +391,13 @@ async fn main() {
         assert_eq!(stored as u64, ingest_n, "every message stored");
         raw.push(raw_insert(&rows).await);
     }
-    let (ours_rate, raw_rate) = (median(&mut ours), median(&mut raw));
-    let detail = json!({"rounds": rounds, "messages": ingest_n, "conversations": ingest_convs});
-    let ratio = ours_rate / raw_rate;
-    for (name, unit, v) in [
-        ("store_ingest_batched_rate", "msg/s", ours_rate),
-        ("store_raw_insert_rate", "rows/s", raw_rate),
-        ("store_ingest_batched_over_raw", "ratio", ratio),
-    ] {
-        report.add(name, unit, rounds, v, v, detail.clone());
-    }
+    report.ingest(
+        "batched",
+        &mut ours,
+        &mut raw,
+        ingest_n as usize,
+        ingest_convs,
+    );
 
     // The real-time path as the client runs it (slow: a tenth of the envelopes).
     let live_n = (ingest_n / 10).max(100) as usize;
@@ -380,15 +407,7 @@ async fn main() {
         ours.push(ingest_one_by_one(&store, &payloads[..live_n]).await);
         raw.push(raw_insert(&rows[..live_n]).await);
     }
-    let (ours_rate, raw_rate) = (median(&mut ours), median(&mut raw));
-    let detail = json!({"rounds": rounds, "messages": live_n, "conversations": ingest_convs});
-    let ratio = ours_rate / raw_rate;
-    for (name, unit, v) in [
-        ("store_ingest_realtime_rate", "msg/s", ours_rate),
-        ("store_ingest_realtime_over_raw", "ratio", ratio),
-    ] {
-        report.add(name, unit, rounds, v, v, detail.clone());
-    }
+    report.ingest("realtime", &mut ours, &mut raw, live_n, ingest_convs);
 
     // The big cache: conversations, then every message in writer batches.
     let t = Instant::now();
