@@ -112,7 +112,7 @@ const GOALS: &[Goal] = &[
         stat: "p50",
         max: None,
         min: Some(0.5),
-        label: "envelopes decoded → stored → broadcast, as the real-time task runs today, vs raw batched insert ≥ 0.5",
+        label: "envelopes decoded → repeats dropped → stored → broadcast, as the real-time task runs it, vs raw batched insert ≥ 0.5",
     },
     Goal {
         name: "store_ingest_batched_over_raw",

@@ -74,6 +74,9 @@ struct WriteJob {
     /// Conversations newly assigned to me in this job (for notifications).
     assigned_to_me: Vec<String>,
     done: Option<oneshot::Sender<std::result::Result<Applied, StoreError>>>,
+    /// Ask for a group sync when the batch created conversations (a message naming one not
+    /// cached yet): set by the real-time task, which does not wait for its writes.
+    sync_new_conversations: bool,
 }
 
 /// Exponential backoff with full jitter, 1 s … 60 s.
@@ -169,6 +172,8 @@ struct Inner<S: Store> {
     sync_wanted: Notify,
     want_messages: AtomicBool,
     want_groups: AtomicBool,
+    /// The real-time notifications handled lately: a repeat is dropped.
+    recent_envelopes: std::sync::Mutex<parley_core::realtime::RecentIds>,
     /// The real-time link is up (the syncer says "online" only then).
     link_up: AtomicBool,
     reconnect_now: Notify,
@@ -239,6 +244,7 @@ impl<S: Store> Client<S> {
             sync_wanted: Notify::new(),
             want_messages: AtomicBool::new(true),
             want_groups: AtomicBool::new(true),
+            recent_envelopes: std::sync::Mutex::new(Default::default()),
             link_up: AtomicBool::new(false),
             reconnect_now: Notify::new(),
             outbox_wake: Notify::new(),
@@ -957,11 +963,27 @@ impl<S: Store> Inner<S> {
                 notify,
                 assigned_to_me,
                 done: Some(tx),
+                sync_new_conversations: false,
             })
             .map_err(|_| ClientError::Invalid("the client has stopped".into()))?;
         rx.await
             .map_err(|_| ClientError::Invalid("the client has stopped".into()))?
             .map_err(ClientError::Store)
+    }
+
+    /// Queues changes without waiting for them (the real-time task): the writer takes what a
+    /// burst of notifications queued in one transaction. A failed batch reaches the UI as a
+    /// `StoreError` event and the log; new conversations ask for a group sync.
+    fn submit(&self, changes: Vec<Change>) -> Result<()> {
+        self.writer
+            .send(WriteJob {
+                changes,
+                notify: true,
+                assigned_to_me: Vec::new(),
+                done: None,
+                sync_new_conversations: true,
+            })
+            .map_err(|_| ClientError::Invalid("the client has stopped".into()))
     }
 
     /// A contact from the cache, or (a new customer) from the server, cached on the way.
@@ -1069,6 +1091,7 @@ async fn writer_loop<S: Store>(inner: Arc<Inner<S>>, mut rx: mpsc::UnboundedRece
             }
         }
         let notify_wanted = jobs.iter().any(|j| j.notify);
+        let sync_new = jobs.iter().any(|j| j.sync_new_conversations);
         let mut changes = Vec::with_capacity(n);
         let mut assigned = Vec::new();
         let mut notify_convs: HashSet<String> = HashSet::new();
@@ -1098,6 +1121,9 @@ async fn writer_loop<S: Store>(inner: Arc<Inner<S>>, mut rx: mpsc::UnboundedRece
                     for intent in inner.notifications_for(&for_notify, &assigned).await {
                         let _ = inner.events.send(ClientEvent::Notify(intent));
                     }
+                }
+                if sync_new && !applied.new_conversations.is_empty() {
+                    inner.request_sync(false, true);
                 }
                 let _ = inner
                     .events

@@ -560,6 +560,73 @@ async fn test_malformed_envelopes_are_skipped_and_typing_is_relayed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_a_repeated_notification_id_is_handled_once() {
+    let sb = sandbox(SeedConfig::Demo).await;
+    let a = agent(&sb, sb.http_url(), sb.mqtt_url()).await;
+    a.client.wait_online(Duration::from_secs(30)).await.unwrap();
+    let acc = a.client.account().clone();
+    let cust = sb.ready_info().customers[5].clone();
+    let customer = Customer::sign_in(&sb, &cust.user_id, Some(&cust.password)).await;
+    let group = customer.start_conversation("Twice", &a.user_id).await;
+    let conv_id = format!("g:{group}");
+
+    let token = sb.mint_token(&cust.user_id, parley_client::http::now_ms(), 60);
+    let (host, port) = sb.mqtt_addr();
+    let mut opts = rumqttc::MqttOptions::new(format!("{}-raw", cust.user_id), host, port);
+    opts.set_credentials(sb.application_id(), token);
+    let (raw, mut el) = rumqttc::AsyncClient::new(opts, 16);
+    tokio::spawn(async move { while el.poll().await.is_ok() {} });
+    // The same notification id twice (the second carrying another message, so a repeat that
+    // got through would show), then a new one; one connection keeps their order.
+    let now = parley_client::http::now_ms();
+    for (id, key, text) in [
+        ("n-1", "5-twice-1", "first copy"),
+        ("n-1", "5-twice-2", "repeat that must be dropped"),
+        ("n-2", "5-twice-3", "next notification"),
+    ] {
+        let envelope = serde_json::json!({
+            "id": id,
+            "type": "APPLOZIC_01",
+            "notifyUser": true,
+            "message": {
+                "key": key, "groupId": group, "contactIds": cust.user_id, "message": text,
+                "contentType": 0, "type": 4, "status": 3, "source": 1,
+                "createdAtTime": now, "metadata": {},
+            },
+        });
+        raw.publish(
+            acc.user_key.clone(),
+            rumqttc::QoS::AtMostOnce,
+            false,
+            serde_json::to_vec(&envelope).unwrap(),
+        )
+        .await
+        .unwrap();
+    }
+    eventually(5, "the next notification is cached", || async {
+        a.store
+            .message(&acc.id, "5-twice-3")
+            .await
+            .unwrap()
+            .is_some()
+    })
+    .await;
+    assert!(a
+        .store
+        .message(&acc.id, "5-twice-1")
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        a.store.message(&acc.id, "5-twice-2").await.unwrap(),
+        None,
+        "the repeated id was dropped"
+    );
+    let _ = conv_id;
+    a.client.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_token_rejected_by_server_is_refreshed_on_401_and_the_call_retried() {
     use base64::Engine;
     let sb = sandbox(SeedConfig::Demo).await;

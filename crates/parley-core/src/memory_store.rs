@@ -23,7 +23,6 @@ struct AccountData {
     /// Keyed by enqueue order: the send order.
     outbox: BTreeMap<u64, OutboxItem>,
     next_outbox_seq: u64,
-    seen: HashSet<String>,
     canned: BTreeMap<String, CannedResponse>,
 }
 
@@ -392,7 +391,6 @@ impl AccountData {
                 }
                 self.contacts.clear();
                 self.cursors.clear();
-                self.seen.clear();
             }
         }
     }
@@ -762,19 +760,5 @@ impl Store for MemoryStore {
             .unwrap_or_default();
         v.sort_by(|a, b| a.shortcut.cmp(&b.shortcut).then_with(|| a.id.cmp(&b.id)));
         Ok(v)
-    }
-
-    async fn first_sighting(
-        &self,
-        account: &str,
-        envelope_id: &str,
-        _now: Millis,
-    ) -> StoreResult<bool> {
-        let mut data = self.data.lock().map_err(poisoned)?;
-        Ok(data
-            .entry(account.to_owned())
-            .or_default()
-            .seen
-            .insert(envelope_id.to_owned()))
     }
 }

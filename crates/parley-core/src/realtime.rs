@@ -158,6 +158,50 @@ pub enum DecodeError {
     BadPayload { kind: String, payload: String },
 }
 
+/// The ids of the notifications handled lately, to drop a duplicate: the official SDKs do the
+/// same in memory (Android keeps the last ~20, to de-duplicate MQTT against push). The oldest
+/// id is forgotten when `capacity` are remembered.
+#[derive(Debug)]
+pub struct RecentIds {
+    capacity: usize,
+    set: std::collections::HashSet<String>,
+    order: std::collections::VecDeque<String>,
+}
+
+impl RecentIds {
+    /// Enough for any burst a reconnect could repeat.
+    pub const CAPACITY: usize = 4096;
+
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity: capacity.max(1),
+            set: std::collections::HashSet::new(),
+            order: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// Remembers `id`; `false` when it is remembered already (a duplicate).
+    pub fn first_sighting(&mut self, id: &str) -> bool {
+        if self.set.contains(id) {
+            return false;
+        }
+        if self.order.len() == self.capacity {
+            if let Some(old) = self.order.pop_front() {
+                self.set.remove(&old);
+            }
+        }
+        self.set.insert(id.to_owned());
+        self.order.push_back(id.to_owned());
+        true
+    }
+}
+
+impl Default for RecentIds {
+    fn default() -> Self {
+        Self::new(Self::CAPACITY)
+    }
+}
+
 /// Decode one MQTT payload from `<userKey>`, `support-channel-…`, `group-…`.
 pub fn decode_envelope(payload: &[u8]) -> Result<Envelope, DecodeError> {
     // serde would also read a struct from a JSON array, field by field: only objects are
@@ -469,6 +513,20 @@ mod tests {
 
     fn ev(json: &str) -> Event {
         decode_envelope(json.as_bytes()).unwrap().event
+    }
+
+    #[test]
+    fn test_a_repeated_notification_id_is_a_duplicate_until_forgotten() {
+        let mut recent = RecentIds::new(3);
+        assert!(recent.first_sighting("a"));
+        assert!(!recent.first_sighting("a"), "a repeat is a duplicate");
+        assert!(recent.first_sighting("b"));
+        assert!(recent.first_sighting("c"));
+        assert!(!recent.first_sighting("b"));
+        assert!(recent.first_sighting("d"), "a fourth id forgets the oldest");
+        assert!(recent.first_sighting("a"), "the oldest id is forgotten");
+        assert!(!recent.first_sighting("d"));
+        assert!(!recent.first_sighting("c"));
     }
 
     #[test]

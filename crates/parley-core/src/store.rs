@@ -142,8 +142,8 @@ pub enum Change {
     DeleteCanned {
         id: String,
     },
-    /// Forget the cached conversations, messages, contacts, sync cursors and seen envelope
-    /// ids (the next sync fetches them again). Kept: the send queue with its echoes, drafts
+    /// Forget the cached conversations, messages, contacts and sync cursors (the next sync
+    /// fetches them again). Kept: the send queue with its echoes, drafts
     /// and canned responses — nothing the agent wrote is lost.
     ClearCache,
 }
@@ -387,14 +387,6 @@ pub trait Store: Send + Sync + 'static {
     fn maintain(&self) -> impl Future<Output = StoreResult<()>> + Send {
         async { Ok(()) }
     }
-
-    /// Remember a notification id; `false` when it was already seen (a duplicate).
-    fn first_sighting(
-        &self,
-        account: &str,
-        envelope_id: &str,
-        now: Millis,
-    ) -> impl Future<Output = StoreResult<bool>> + Send;
 }
 
 /// The search terms as FTS-style tokens: lowercase words of letters/digits. Shared by every

@@ -32,7 +32,7 @@ where
     outbox_echo_confirm_and_race(make().await).await;
     outbox_cancel_edit_and_failure(make().await).await;
     outbox_keeps_queue_order_within_one_millisecond(make().await).await;
-    cursors_drafts_and_dedupe(make().await).await;
+    cursors_and_drafts(make().await).await;
     unknown_conversation_gets_placeholder(make().await).await;
     conversation_upsert_keeps_newer_activity(make().await).await;
     contacts_and_presence(make().await).await;
@@ -616,7 +616,7 @@ async fn outbox_cancel_edit_and_failure<S: Store>(s: S) {
     );
 }
 
-async fn cursors_drafts_and_dedupe<S: Store>(s: S) {
+async fn cursors_and_drafts<S: Store>(s: S) {
     setup(&s).await;
     assert_eq!(s.cursor(ACCOUNT, "message_sync").await.expect("c"), None);
     s.apply(
@@ -656,9 +656,6 @@ async fn cursors_drafts_and_dedupe<S: Store>(s: S) {
     .await
     .expect("clear");
     assert_eq!(s.draft(ACCOUNT, "g:1").await.expect("d"), None);
-    assert!(s.first_sighting(ACCOUNT, "env-1", 1).await.expect("seen"));
-    assert!(!s.first_sighting(ACCOUNT, "env-1", 2).await.expect("seen"));
-    assert!(s.first_sighting(ACCOUNT, "env-2", 3).await.expect("seen"));
 }
 
 async fn unknown_conversation_gets_placeholder<S: Store>(s: S) {

@@ -1,15 +1,15 @@
 //! Store benchmark: issue 7's in-process rows, each ratio measured side by side in one run.
 //!
 //! - **ingest**, two ways, each against a raw batched SQLite insert of the same rows (every
-//!   stored column, full-text indexed, same batch size) into a bare table:
-//!   - *real time, as the client does it today*: per envelope, decoded, checked and recorded in
-//!     the seen-envelope table (`first_sighting`), its message stored in its own writer job
-//!     (the real-time task awaits each write), the result broadcast;
-//!   - *batched*: MQTT envelopes (`APPLOZIC_01`/`_02`, as the server publishes them) decoded →
-//!     domain messages → stored in writer batches (the client's writer drains up to
-//!     [`WRITER_MAX_BATCH`] queued changes per transaction) → each batch's `Applied` broadcast
-//!     to a listener (what the shell turns into UI batches); the clock stops when the listener
-//!     has heard of every message.
+//!   stored column, full-text indexed, same batch size) into a bare table. MQTT envelopes
+//!   (`APPLOZIC_01`/`_02`, as the server publishes them) are decoded on one task → domain
+//!   messages → queued for a writer that drains up to [`WRITER_MAX_BATCH`] queued changes per
+//!   transaction (as the client's writer does) → each batch's `Applied` broadcast to a listener
+//!   (what the shell turns into UI batches); the clock stops when the listener has heard of
+//!   every message.
+//!   - *real time*, as the client's real-time task runs it: each notification's id checked
+//!     against the recent ones (a repeat is dropped), its message queued without waiting;
+//!   - *batched*: bare messages, the catch-up path's shape.
 //!
 //!   Rounds alternate ours and raw on fresh databases; the medians are compared.
 //! - **search** at `PARLEY_BENCH_MESSAGES` cached messages (common term, rare term, two terms,
@@ -31,7 +31,7 @@ use parley_core::model::{
     Conversation, ConversationStatus, DeliveryState, Direction, InboxSort, InboxView, Message,
     Metadata,
 };
-use parley_core::realtime::{decode_envelope, Event};
+use parley_core::realtime::{decode_envelope, Event, RecentIds};
 use parley_core::store::{Applied, Change, InboxQuery, Store, WRITER_MAX_BATCH};
 use parley_store::SqliteStore;
 use serde_json::{json, Value};
@@ -161,8 +161,10 @@ async fn store_with_conversations(convs: u64) -> SqliteStore {
 
 /// Envelopes decoded on one task, stored by a writer draining up to `WRITER_MAX_BATCH`
 /// changes per transaction, each batch broadcast; done when the listener heard every message.
+/// `guarded`: each notification's id checked against the recent ones first (the real-time
+/// task's shape).
 /// Returns messages per second.
-async fn ingest(store: Arc<SqliteStore>, payloads: Arc<Vec<Vec<u8>>>) -> f64 {
+async fn ingest(store: Arc<SqliteStore>, payloads: Arc<Vec<Vec<u8>>>, guarded: bool) -> f64 {
     let n = payloads.len();
     let (events, mut heard) = broadcast::channel::<Arc<Applied>>(1024);
     let listener = tokio::spawn(async move {
@@ -177,16 +179,21 @@ async fn ingest(store: Arc<SqliteStore>, payloads: Arc<Vec<Vec<u8>>>) -> f64 {
     let t = Instant::now();
     let (tx, mut rx) = mpsc::unbounded_channel::<Change>();
     let decoder = tokio::spawn(async move {
+        let mut recent = RecentIds::default();
         for p in payloads.iter() {
             let env = decode_envelope(p).expect("a well-formed envelope");
-            match env.event {
+            let m = match env.event {
                 Event::MessageReceived(w) | Event::MessageSent(w) => {
-                    let m = Message::from_wire(&w, ME).expect("a storable message");
-                    tx.send(Change::UpsertMessage(m))
-                        .expect("the writer listens");
+                    Message::from_wire(&w, ME).expect("a storable message")
                 }
                 other => panic!("unexpected event {other:?}"),
+            };
+            if guarded {
+                let id = env.id.as_deref().expect("envelopes carry an id");
+                assert!(recent.first_sighting(id), "every envelope is new");
             }
+            let change = Change::UpsertMessage(m);
+            tx.send(change).expect("the writer listens");
         }
     });
     while let Some(first) = rx.recv().await {
@@ -205,37 +212,6 @@ async fn ingest(store: Arc<SqliteStore>, payloads: Arc<Vec<Vec<u8>>>) -> f64 {
     decoder.await.expect("the decoder finished");
     listener.await.expect("the listener finished");
     n as f64 / t.elapsed().as_secs_f64()
-}
-
-/// The client's real-time path today, envelope by envelope: decode, `first_sighting` (one
-/// write of its own), the message stored in its own transaction, the result broadcast.
-/// Returns messages per second.
-async fn ingest_one_by_one(store: &SqliteStore, payloads: &[Vec<u8>]) -> f64 {
-    let (events, _heard) = broadcast::channel::<Arc<Applied>>(payloads.len() + 1);
-    let t = Instant::now();
-    for (i, p) in payloads.iter().enumerate() {
-        let env = decode_envelope(p).expect("a well-formed envelope");
-        let id = env.id.as_deref().expect("envelopes carry an id");
-        let first = store
-            .first_sighting(ACCOUNT, id, 1_700_000_000_000 + i as i64)
-            .await
-            .expect("the dedupe table answers");
-        assert!(first, "every envelope is new");
-        let m = match env.event {
-            Event::MessageReceived(w) | Event::MessageSent(w) => {
-                Message::from_wire(&w, ME).expect("a storable message")
-            }
-            other => panic!("unexpected event {other:?}"),
-        };
-        let applied = store
-            .apply(ACCOUNT, vec![Change::UpsertMessage(m)])
-            .await
-            .expect("a message stored");
-        events
-            .send(Arc::new(applied))
-            .expect("the listener listens");
-    }
-    payloads.len() as f64 / t.elapsed().as_secs_f64()
 }
 
 /// The same rows, raw: every stored column into a bare table with a full-text index, one
@@ -380,34 +356,20 @@ async fn main() {
         })
         .collect();
     assert_eq!(rows.len() as u64, ingest_n, "every envelope is a message");
-    let (mut ours, mut raw) = (Vec::new(), Vec::new());
-    for _ in 0..rounds {
-        let store = Arc::new(store_with_conversations(ingest_convs).await);
-        ours.push(ingest(store.clone(), payloads.clone()).await);
-        let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM messages")
-            .fetch_one(store.pool())
-            .await
-            .expect("a count");
-        assert_eq!(stored as u64, ingest_n, "every message stored");
-        raw.push(raw_insert(&rows).await);
+    for (mode, guarded) in [("realtime", true), ("batched", false)] {
+        let (mut ours, mut raw) = (Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            let store = Arc::new(store_with_conversations(ingest_convs).await);
+            ours.push(ingest(store.clone(), payloads.clone(), guarded).await);
+            let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM messages")
+                .fetch_one(store.pool())
+                .await
+                .expect("a count");
+            assert_eq!(stored as u64, ingest_n, "every message stored");
+            raw.push(raw_insert(&rows).await);
+        }
+        report.ingest(mode, &mut ours, &mut raw, ingest_n as usize, ingest_convs);
     }
-    report.ingest(
-        "batched",
-        &mut ours,
-        &mut raw,
-        ingest_n as usize,
-        ingest_convs,
-    );
-
-    // The real-time path as the client runs it (slow: a tenth of the envelopes).
-    let live_n = (ingest_n / 10).max(100) as usize;
-    let (mut ours, mut raw) = (Vec::new(), Vec::new());
-    for _ in 0..rounds {
-        let store = store_with_conversations(ingest_convs).await;
-        ours.push(ingest_one_by_one(&store, &payloads[..live_n]).await);
-        raw.push(raw_insert(&rows[..live_n]).await);
-    }
-    report.ingest("realtime", &mut ours, &mut raw, live_n, ingest_convs);
 
     // The big cache: conversations, then every message in writer batches.
     let t = Instant::now();

@@ -1152,7 +1152,6 @@ impl Tx<'_> {
                         id NOT IN (SELECT conversation_id FROM outbox WHERE account = ?1)",
                     "DELETE FROM contacts WHERE account = ?1",
                     "DELETE FROM cursors WHERE account = ?1",
-                    "DELETE FROM seen_envelopes WHERE account = ?1",
                 ] {
                     sqlx::query(sql)
                         .bind(self.account)
@@ -1283,7 +1282,6 @@ impl Store for SqliteStore {
             "outbox",
             "cursors",
             "drafts",
-            "seen_envelopes",
             "view_counts",
             "canned_responses",
         ] {
@@ -1705,32 +1703,6 @@ impl Store for SqliteStore {
             .map_err(map_err)?;
         tracing::info!("search index merged in {:?}", t.elapsed());
         Ok(())
-    }
-
-    async fn first_sighting(
-        &self,
-        account: &str,
-        envelope_id: &str,
-        now: Millis,
-    ) -> StoreResult<bool> {
-        let _w = self.writer.lock().await;
-        let r = sqlx::query(
-            "INSERT OR IGNORE INTO seen_envelopes (account, id, seen_at) VALUES (?,?,?)",
-        )
-        .bind(account)
-        .bind(envelope_id)
-        .bind(now)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        // Keep a week of ids: enough to cover any replay after a reconnect.
-        if now % 64 == 0 {
-            let _ = sqlx::query("DELETE FROM seen_envelopes WHERE seen_at < ?")
-                .bind(now - 7 * 24 * 3600 * 1000)
-                .execute(&self.pool)
-                .await;
-        }
-        Ok(r.rows_affected() > 0)
     }
 }
 

@@ -295,25 +295,29 @@ impl<S: Store> Inner<S> {
             }
         };
         if let Some(id) = &env.id {
-            match self
-                .store
-                .first_sighting(&self.account.id, id, self.session.now_ms())
-                .await
-            {
-                Ok(false) => {
-                    tracing::debug!(%id, "duplicate envelope dropped");
-                    return;
-                }
-                Ok(true) => {}
-                Err(e) => tracing::warn!("envelope dedupe unavailable: {e}"),
+            let first = self
+                .recent_envelopes
+                .lock()
+                .map(|mut recent| recent.first_sighting(id))
+                .unwrap_or(true);
+            if !first {
+                tracing::debug!(%id, "duplicate envelope dropped");
+                return;
             }
         }
-        if let Err(e) = self.handle_event(env.event).await {
-            tracing::warn!(%topic, "handling a real-time event failed: {e}");
+        let changes = self.handle_event(env.event).await;
+        // Queued, not awaited: the writer takes what a burst of notifications queued in one
+        // transaction, not one each.
+        if !changes.is_empty() {
+            if let Err(e) = self.submit(changes) {
+                tracing::warn!(%topic, "storing a real-time event failed: {e}");
+            }
         }
     }
 
-    async fn handle_event(&self, event: Event) -> Result<()> {
+    /// What a notification changes in the cache; its other effects (a sync asked for, the
+    /// connection state) happen here.
+    async fn handle_event(&self, event: Event) -> Vec<Change> {
         let me = self.me().to_owned();
         let acc = self.account.id.clone();
         let changes: Vec<Change> = match event {
@@ -408,11 +412,11 @@ impl<S: Store> Inner<S> {
                 until: (until > 0).then_some(until),
             }],
             Event::UserDetailChanged { user_id } => {
-                match self
-                    .rest()?
-                    .user_details(std::slice::from_ref(&user_id))
-                    .await
-                {
+                let fetched = match self.rest() {
+                    Ok(rest) => rest.user_details(std::slice::from_ref(&user_id)).await,
+                    Err(e) => Err(e),
+                };
+                match fetched {
                     Ok(users) => users
                         .iter()
                         .filter_map(Contact::from_detail)
@@ -439,14 +443,8 @@ impl<S: Store> Inner<S> {
                 Vec::new()
             }
         };
-        if !changes.is_empty() {
-            let applied = self.write(changes, true, Vec::new()).await?;
-            if !applied.new_conversations.is_empty() {
-                self.request_sync(false, true);
-            }
-            let _ = acc;
-        }
-        Ok(())
+        let _ = acc;
+        changes
     }
 }
 
