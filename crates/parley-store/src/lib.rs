@@ -17,6 +17,8 @@ use parley_core::store::{
     Store, StoreError, StoreResult, ViewCounts,
 };
 use parley_core::Platform;
+
+mod terms;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
@@ -147,6 +149,15 @@ fn search_text(m: &Message) -> String {
         parley_core::model::strip_tags(&m.text)
     } else {
         m.text.clone()
+    }
+}
+
+/// The words `search_text(m)` gives the index, into the search vocabulary.
+fn collect_terms(m: &Message, out: &mut HashSet<String>) {
+    if m.content_type == 3 {
+        terms::collect(&search_text(m), out);
+    } else {
+        terms::collect(&m.text, out);
     }
 }
 
@@ -348,6 +359,43 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// The FTS5 query for a message search: every token a word prefix, each named by the
+    /// words of the vocabulary it stands for (`"deliv"` → `("delivered" OR "delivery")`), so
+    /// FTS5 reads their rows lazily, newest first. A token with no word in the vocabulary, or
+    /// more than [`terms::MAX_EXPANSION`], stays an FTS5 prefix (`"deliv"*`).
+    async fn message_query(&self, text: &str) -> StoreResult<Option<String>> {
+        let tokens = search_tokens(text);
+        if tokens.is_empty() {
+            return Ok(None);
+        }
+        let mut parts = Vec::with_capacity(tokens.len());
+        for token in &tokens {
+            let mut words: Vec<String> = Vec::new();
+            for form in terms::folded(token) {
+                let (lo, hi) = terms::range(&form);
+                let found: Vec<String> = sqlx::query_scalar(
+                    "SELECT term FROM search_terms WHERE term >= ? AND term < ? LIMIT ?",
+                )
+                .bind(lo)
+                .bind(hi)
+                .bind(i64::try_from(terms::MAX_EXPANSION + 1).unwrap_or(i64::MAX))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+                words.extend(found);
+            }
+            words.sort();
+            words.dedup();
+            parts.push(if words.is_empty() || words.len() > terms::MAX_EXPANSION {
+                format!("\"{}\"*", token.replace('"', ""))
+            } else {
+                let alternatives: Vec<String> = words.iter().map(|w| terms::quoted(w)).collect();
+                format!("({})", alternatives.join(" OR "))
+            });
+        }
+        Ok(Some(parts.join(" AND ")))
+    }
+
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
@@ -381,9 +429,25 @@ struct Tx<'a> {
     account: &'a str,
     me: &'a str,
     applied: Applied,
+    /// The words of the messages written in this transaction, for `search_terms`.
+    terms: HashSet<String>,
 }
 
 impl Tx<'_> {
+    /// Adds the words of the transaction's messages to the search vocabulary (one statement
+    /// per statement-full; the known ones are ignored).
+    async fn write_terms(&mut self) -> StoreResult<()> {
+        let terms: Vec<String> = self.terms.drain().collect();
+        for chunk in terms.chunks(VARS_PER_STATEMENT) {
+            let mut q = sqlx::QueryBuilder::new("INSERT OR IGNORE INTO search_terms (term) ");
+            q.push_values(chunk, |mut b, t| {
+                b.push_bind(t);
+            });
+            q.build().execute(&mut *self.conn).await.map_err(map_err)?;
+        }
+        Ok(())
+    }
+
     async fn load_conv(&mut self, id: &str) -> StoreResult<Option<Conversation>> {
         let sql = format!("SELECT {CONV_COLS} FROM conversations WHERE account = ? AND id = ?");
         let row = sqlx::query(&sql)
@@ -469,6 +533,7 @@ impl Tx<'_> {
     }
 
     async fn insert_msg(&mut self, m: &Message) -> StoreResult<()> {
+        collect_terms(m, &mut self.terms);
         let mut attempt = 0;
         loop {
             let q = sqlx::query(
@@ -495,6 +560,7 @@ impl Tx<'_> {
 
     /// Replace the stored message `old_key` with `m` (which may carry a new key).
     async fn replace_msg(&mut self, old_key: &str, m: &Message) -> StoreResult<()> {
+        collect_terms(m, &mut self.terms);
         let q = sqlx::query(
             "UPDATE messages SET key = ?, conversation_id = ?, sender_id = ?, created_at = ?,
                 text = ?, content_type = ?, metadata = ?, attachment = ?, direction = ?,
@@ -639,6 +705,9 @@ impl Tx<'_> {
     /// one-by-one path would have left: the same preview, activity time and unread count.
     async fn insert_new_messages(&mut self, run: Vec<Message>) -> StoreResult<()> {
         const COLS: usize = 14;
+        for m in &run {
+            collect_terms(m, &mut self.terms);
+        }
         for chunk in run.chunks(VARS_PER_STATEMENT / COLS) {
             let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO messages (key, conversation_id, sender_id, created_at, text,
@@ -1324,8 +1393,13 @@ impl Store for SqliteStore {
             account,
             me: &me,
             applied: Applied::default(),
+            terms: HashSet::new(),
         };
-        let result = match t.apply_all(changes).await {
+        let mut result = t.apply_all(changes).await;
+        if result.is_ok() {
+            result = t.write_terms().await;
+        }
+        let result = match result {
             Ok(()) => sqlx::query("COMMIT")
                 .execute(&mut *t.conn)
                 .await
@@ -1470,7 +1544,7 @@ impl Store for SqliteStore {
     }
 
     async fn search(&self, account: &str, terms: &str, limit: u32) -> StoreResult<Vec<SearchHit>> {
-        let Some(q) = fts_query(terms) else {
+        let Some(q) = self.message_query(terms).await? else {
             return Ok(Vec::new());
         };
         // Newest first without sorting every match: walk the index backwards (rowids are
@@ -1826,6 +1900,129 @@ mod tests {
         let b = s.search("b", "refund", 5).await.unwrap();
         let keys: Vec<&str> = b.iter().map(|h| h.message.key.as_str()).collect();
         assert_eq!(keys, ["b-399", "b-398", "b-397", "b-396", "b-395"]);
+    }
+
+    /// Texts whose words are cut or folded in doubtful ways.
+    const TRICKY: &[&str] = &[
+        "Where's my ORDER #123? it's LATE!!",
+        "Café crème, naïve façade, Ångström, smørrebrød, Łódź",
+        "ΟΔΟΣ Σίσυφος straße STRASSE İstanbul ıi",
+        "日本語のテキスト 中文 한국어 ελληνικά",
+        "e\u{301}cole deja\u{300} vu",
+        "नमस्ते दुनिया हिन्दी",
+        "ⓐⓑⓒ deliveryⓐx ①②③ x²y³ ½",
+        "private \u{e000}use\u{e001} 🙂emoji🙂 zero\u{200b}width",
+        "tab\tnew\nline—dash–en_under-score",
+        "Tiếng Việt có dấu, العَرَبِيَّة, עִבְרִית, ภาษาไทย, ﬁnance ＦＵＬＬ",
+        "Ǆemal ǅ ǆ Ⅻ ⅻ ß ẞ ꭰ Ꭰ 𝔘𝔫𝔦 𝟙𝟚 ᾼ ᾳ",
+    ];
+
+    #[tokio::test]
+    async fn test_search_vocabulary_holds_every_word_the_index_has() {
+        let s = SqliteStore::open_temporary().await.unwrap();
+        sqlx::raw_sql(
+            "CREATE VIRTUAL TABLE probe USING fts5 (t,
+                tokenize = 'unicode61 remove_diacritics 2');
+             CREATE VIRTUAL TABLE probe_vocab USING fts5vocab(probe, row);",
+        )
+        .execute(s.pool())
+        .await
+        .unwrap();
+        for text in TRICKY {
+            sqlx::query("DELETE FROM probe")
+                .execute(s.pool())
+                .await
+                .unwrap();
+            sqlx::query("INSERT INTO probe (t) VALUES (?)")
+                .bind(text)
+                .execute(s.pool())
+                .await
+                .unwrap();
+            let indexed: Vec<String> = sqlx::query_scalar("SELECT term FROM probe_vocab")
+                .fetch_all(s.pool())
+                .await
+                .unwrap();
+            let mut ours = HashSet::new();
+            terms::collect(text, &mut ours);
+            for word in indexed {
+                assert!(
+                    ours.contains(&word),
+                    "{word:?} of {text:?} missing from {ours:?}"
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn test_prefix_search_finds_what_the_fts5_prefix_query_finds() {
+        let s = SqliteStore::open_temporary().await.unwrap();
+        s.save_account(&parley_core::store_suite::account("a", "me"))
+            .await
+            .unwrap();
+        let mut texts: Vec<String> = TRICKY.iter().map(|t| (*t).to_owned()).collect();
+        texts.extend(
+            [
+                "delivery late",
+                "delivered today",
+                "deliverance",
+                "delight",
+                "DELIVERY!",
+            ]
+            .map(String::from),
+        );
+        // More words under "x" than a prefix may name: FTS5's own prefix query answers.
+        texts.extend((0..100).map(|i| format!("x{i:03} word")));
+        let changes = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let mut m = parley_core::store_suite::incoming(1, &format!("k{i}"), i as i64, t);
+                m.key = format!("k{i}");
+                Change::UpsertMessage(m)
+            })
+            .collect();
+        s.apply("a", changes).await.unwrap();
+        for q in [
+            "deliv",
+            "del",
+            "DELIVERY",
+            "caf",
+            "café",
+            "CREME",
+            "ecole",
+            "strass",
+            "οδο",
+            "istanbul",
+            "日本",
+            "x",
+            "x05",
+            "it s",
+            "zzz",
+            "late deliv",
+        ] {
+            let ours: Vec<String> = s
+                .search("a", q, 500)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|h| h.message.key)
+                .collect();
+            let native: Vec<String> = sqlx::query_scalar(
+                "SELECT m.key FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
+                 WHERE messages_fts MATCH ? ORDER BY m.created_at DESC, m.key DESC",
+            )
+            .bind(fts_query(q).unwrap())
+            .fetch_all(s.pool())
+            .await
+            .unwrap();
+            assert_eq!(ours, native, "{q:?}");
+        }
+        let named = s.message_query("deliv").await.unwrap().unwrap();
+        assert_eq!(named, "(\"deliverance\" OR \"delivered\" OR \"delivery\")");
+        let too_many = s.message_query("x").await.unwrap().unwrap();
+        assert_eq!(too_many, "\"x\"*");
+        let unknown = s.message_query("zzz").await.unwrap().unwrap();
+        assert_eq!(unknown, "\"zzz\"*");
     }
 
     #[test]
