@@ -999,6 +999,56 @@ async fn a_batch_of_new_messages_ends_like_one_by_one<S: Store>(batch: S, single
         .await
         .expect("again");
     assert_eq!(all_rows(&batch).await, a);
+    // A long batch (several statements' worth) naming stored messages past its first
+    // statements: those before go in as new, the rest one by one; it ends as one by one.
+    let mut more: Vec<Message> = (0..700_i64)
+        .map(|i| {
+            incoming(
+                1 + i % 3,
+                &format!("c{i}"),
+                2_000 + i * 10,
+                &format!("more word{i}"),
+            )
+        })
+        .collect();
+    for (n, old) in msgs.iter().take(5).enumerate() {
+        let mut again = old.clone();
+        again.state = DeliveryState::Read;
+        more.insert(400 + n * 50, again);
+    }
+    let applied = batch
+        .apply(
+            ACCOUNT,
+            more.iter().cloned().map(Change::UpsertMessage).collect(),
+        )
+        .await
+        .expect("long batch");
+    for m in &more {
+        single
+            .apply(ACCOUNT, vec![Change::UpsertMessage(m.clone())])
+            .await
+            .expect("one");
+    }
+    assert_eq!(applied.messages.len(), more.len());
+    assert_eq!(
+        applied.new_incoming.len(),
+        700,
+        "the stored five are not new"
+    );
+    let (a, b) = (all_rows(&batch).await, all_rows(&single).await);
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(
+            (&x.id, x.last_activity_at, &x.last_message_preview, x.unread),
+            (&y.id, y.last_activity_at, &y.last_message_preview, y.unread),
+            "long batch vs one by one"
+        );
+    }
+    for g in 1..=3 {
+        let id = format!("g:{g}");
+        let ta = batch.timeline(ACCOUNT, &id, None, 1000).await.expect("tl");
+        let tb = single.timeline(ACCOUNT, &id, None, 1000).await.expect("tl");
+        assert_eq!(ta, tb, "timeline of {id} after the long batch");
+    }
 }
 
 async fn all_rows<S: Store>(s: &S) -> Vec<Conversation> {

@@ -11,7 +11,9 @@
 //!     against the recent ones (a repeat is dropped), its message queued without waiting;
 //!   - *batched*: bare messages, the catch-up path's shape.
 //!
-//!   Rounds alternate ours and raw on fresh databases; the medians are compared.
+//!   Rounds alternate ours and raw on fresh databases; the medians are compared. Beside
+//!   them, for information: the same rows into the cache's own `messages` table (its
+//!   indexes and full-text trigger) with plain INSERTs, which leaves the pipeline's share.
 //! - **search** at `PARLEY_BENCH_MESSAGES` cached messages (common term, rare term, two terms,
 //!   prefix), p50/p95, against the bare FTS5 query (the newest 50 matching rowids) on the same
 //!   database, in alternation.
@@ -260,6 +262,47 @@ async fn raw_insert(rows: &[Message]) -> f64 {
     rows.len() as f64 / t.elapsed().as_secs_f64()
 }
 
+/// The same rows into the cache's own `messages` table (its indexes and full-text trigger),
+/// plain multi-row INSERTs, one transaction per writer batch: what is left of our time
+/// beside it is the pipeline (decoding, repeats, conversation bookkeeping, the broadcast).
+/// Rows per second.
+async fn raw_insert_same_table(rows: &[Message]) -> f64 {
+    let raw = SqliteStore::open_temporary().await.expect("a database");
+    const COLS: usize = 14;
+    let t = Instant::now();
+    for (b, batch) in rows.chunks(WRITER_MAX_BATCH).enumerate() {
+        let mut tx = raw.pool().begin().await.expect("a transaction");
+        for (c, chunk) in batch.chunks(4_000 / COLS).enumerate() {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO messages (account, key, conversation_id, sender_id, created_at,
+                    text, content_type, metadata, attachment, direction, state, client_key,
+                    search_text, rowid) ",
+            );
+            let mut n = (b * WRITER_MAX_BATCH + c * (4_000 / COLS)) as i64;
+            qb.push_values(chunk, |mut q, m| {
+                q.push_bind(ACCOUNT)
+                    .push_bind(&m.key)
+                    .push_bind(&m.conversation_id)
+                    .push_bind(&m.sender_id)
+                    .push_bind(m.created_at)
+                    .push_bind(&m.text)
+                    .push_bind(m.content_type)
+                    .push_bind(serde_json::to_string(&m.metadata).unwrap_or_default())
+                    .push_bind(None::<String>)
+                    .push_bind(i64::from(m.direction == Direction::Outgoing))
+                    .push_bind(3_i64)
+                    .push_bind(&m.client_key)
+                    .push_bind(&m.text)
+                    .push_bind((m.created_at << 20) | (n & 0xf_ffff));
+                n += 1;
+            });
+            qb.build().execute(&mut *tx).await.expect("rows inserted");
+        }
+        tx.commit().await.expect("committed");
+    }
+    rows.len() as f64 / t.elapsed().as_secs_f64()
+}
+
 fn percentile(v: &mut [Duration], p: f64) -> f64 {
     v.sort();
     let i = ((v.len() as f64 - 1.0) * p).round() as usize;
@@ -298,10 +341,11 @@ impl Report {
         mode: &str,
         ours: &mut [f64],
         raw: &mut [f64],
+        same_table: &mut [f64],
         messages: usize,
         convs: u64,
     ) {
-        let (ours_rate, raw_rate) = (median(ours), median(raw));
+        let (ours_rate, raw_rate, same_rate) = (median(ours), median(raw), median(same_table));
         let rounds = ours.len();
         let detail = json!({"rounds": rounds, "messages": messages, "conversations": convs});
         for (name, unit, v) in [
@@ -315,6 +359,16 @@ impl Report {
                 format!("store_ingest_{mode}_over_raw"),
                 "ratio",
                 ours_rate / raw_rate,
+            ),
+            (
+                format!("store_raw_same_table_rate_beside_{mode}"),
+                "rows/s",
+                same_rate,
+            ),
+            (
+                format!("store_ingest_{mode}_over_raw_same_table"),
+                "ratio",
+                ours_rate / same_rate,
             ),
         ] {
             self.add(&name, unit, rounds, v, v, detail.clone());
@@ -357,7 +411,7 @@ async fn main() {
         .collect();
     assert_eq!(rows.len() as u64, ingest_n, "every envelope is a message");
     for (mode, guarded) in [("realtime", true), ("batched", false)] {
-        let (mut ours, mut raw) = (Vec::new(), Vec::new());
+        let (mut ours, mut raw, mut same_table) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..rounds {
             let store = Arc::new(store_with_conversations(ingest_convs).await);
             ours.push(ingest(store.clone(), payloads.clone(), guarded).await);
@@ -367,8 +421,16 @@ async fn main() {
                 .expect("a count");
             assert_eq!(stored as u64, ingest_n, "every message stored");
             raw.push(raw_insert(&rows).await);
+            same_table.push(raw_insert_same_table(&rows).await);
         }
-        report.ingest(mode, &mut ours, &mut raw, ingest_n as usize, ingest_convs);
+        report.ingest(
+            mode,
+            &mut ours,
+            &mut raw,
+            &mut same_table,
+            ingest_n as usize,
+            ingest_convs,
+        );
     }
 
     // The big cache: conversations, then every message in writer batches.

@@ -90,6 +90,11 @@ fn is_rowid_clash(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.message().contains("messages.rowid"))
 }
 
+/// A message key already stored (the unique index refused the row).
+fn is_stored_key(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation() && db.message().contains("messages.key"))
+}
+
 fn map_err(e: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(db) = &e {
         // SQLite primary result codes: 13 FULL, 11 CORRUPT, 26 NOTADB.
@@ -651,18 +656,23 @@ impl Tx<'_> {
     }
 
     async fn upsert_messages(&mut self, run: Vec<Message>) -> StoreResult<()> {
-        if run.len() >= BATCH_MIN && self.all_new(&run).await? {
-            return self.insert_new_messages(run).await;
-        }
+        let run = if run.len() >= BATCH_MIN && self.may_all_be_new(&run).await? {
+            // From the first statement-full that met a stored key on: one by one.
+            self.insert_new_messages(run).await?
+        } else {
+            run
+        };
         for m in run {
             self.upsert_message(m).await?;
         }
         Ok(())
     }
 
-    /// True when no message of `run` is stored yet (by key or client key) and none repeats a
-    /// key or client key of another: then their order only matters per conversation.
-    async fn all_new(&mut self, run: &[Message]) -> StoreResult<bool> {
+    /// False when a message of `run` repeats a key or client key of another, or carries the
+    /// client key of a stored message (a local echo to confirm): then `run` goes one by one.
+    /// Stored keys are not looked up here: the unique index finds them as the rows are
+    /// inserted (see [`Self::insert_new_messages`]).
+    async fn may_all_be_new(&mut self, run: &[Message]) -> StoreResult<bool> {
         let mut keys = HashSet::new();
         let mut client_keys = HashSet::new();
         for m in run {
@@ -675,27 +685,22 @@ impl Tx<'_> {
                 }
             }
         }
-        for (column, values) in [
-            ("key", keys.into_iter().collect::<Vec<_>>()),
-            ("client_key", client_keys.into_iter().collect()),
-        ] {
-            for chunk in values.chunks(VARS_PER_STATEMENT) {
-                let mut q = sqlx::QueryBuilder::new("SELECT 1 FROM messages WHERE account = ");
-                q.push_bind(self.account)
-                    .push(format!(" AND {column} IN ("));
-                let mut sep = q.separated(", ");
-                for v in chunk {
-                    sep.push_bind(*v);
-                }
-                q.push(") LIMIT 1");
-                let hit = q
-                    .build()
-                    .fetch_optional(&mut *self.conn)
-                    .await
-                    .map_err(map_err)?;
-                if hit.is_some() {
-                    return Ok(false);
-                }
+        let client_keys: Vec<&str> = client_keys.into_iter().collect();
+        for chunk in client_keys.chunks(VARS_PER_STATEMENT) {
+            let mut q = sqlx::QueryBuilder::new("SELECT 1 FROM messages WHERE account = ");
+            q.push_bind(self.account).push(" AND client_key IN (");
+            let mut sep = q.separated(", ");
+            for v in chunk {
+                sep.push_bind(*v);
+            }
+            q.push(") LIMIT 1");
+            let hit = q
+                .build()
+                .fetch_optional(&mut *self.conn)
+                .await
+                .map_err(map_err)?;
+            if hit.is_some() {
+                return Ok(false);
             }
         }
         Ok(true)
@@ -703,12 +708,16 @@ impl Tx<'_> {
 
     /// New messages in multi-row INSERTs, then one update per conversation with what the
     /// one-by-one path would have left: the same preview, activity time and unread count.
-    async fn insert_new_messages(&mut self, run: Vec<Message>) -> StoreResult<()> {
+    ///
+    /// A statement that meets a stored key (or a rowid clash) leaves nothing behind (SQLite
+    /// undoes the failed statement, not the transaction): that statement-full and the rest are
+    /// returned, for the one-by-one path, after the messages before them.
+    async fn insert_new_messages(&mut self, mut run: Vec<Message>) -> StoreResult<Vec<Message>> {
         const COLS: usize = 14;
-        for m in &run {
-            collect_terms(m, &mut self.terms);
-        }
-        for chunk in run.chunks(VARS_PER_STATEMENT / COLS) {
+        const PER_STATEMENT: usize = VARS_PER_STATEMENT / COLS;
+        let mut rest = Vec::new();
+        for start in (0..run.len()).step_by(PER_STATEMENT) {
+            let chunk = &run[start..(start + PER_STATEMENT).min(run.len())];
             let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO messages (key, conversation_id, sender_id, created_at, text,
                     content_type, metadata, attachment, direction, state, client_key,
@@ -724,14 +733,15 @@ impl Tx<'_> {
                     INSERTED_SINCE_OPTIMIZE
                         .fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::Relaxed);
                 }
-                // The statement left nothing behind: this chunk one by one, each retried.
-                Err(e) if is_rowid_clash(&e) => {
-                    for m in chunk {
-                        self.insert_msg(m).await?;
-                    }
+                Err(e) if is_rowid_clash(&e) || is_stored_key(&e) => {
+                    rest = run.split_off(start);
+                    break;
                 }
                 Err(e) => return Err(map_err(e)),
             }
+        }
+        for m in &run {
+            collect_terms(m, &mut self.terms);
         }
 
         // Each conversation, in the order first seen; placeholders for unknown ones.
@@ -830,7 +840,7 @@ impl Tx<'_> {
                 .cloned(),
         );
         self.applied.messages.extend(run);
-        Ok(())
+        Ok(rest)
     }
 
     async fn upsert_message(&mut self, mut m: Message) -> StoreResult<()> {
