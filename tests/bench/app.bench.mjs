@@ -242,7 +242,14 @@ if (phase === "scale") {
     await eventually(
       "the first sync to finish filling the cache",
       async () => {
-        const n = Number(await s.execute("return document.querySelector('.count[data-view=\"all\"]')?.textContent ?? '0'"));
+        // Every cached conversation: the open ones ("All") plus the closed and the spam.
+        const n = Number(
+          await s.execute(
+            `return ["all", "closed", "spam"]
+               .map((v) => Number(document.querySelector('.count[data-view="' + v + '"]')?.textContent) || 0)
+               .reduce((a, b) => a + b, 0)`,
+          ),
+        );
         stable = n === last ? stable + 1 : 0;
         last = n;
         return n > 0 && stable >= 6;
