@@ -732,6 +732,11 @@ impl<S: Store> Client<S> {
     }
 
     /// Stop every task; publish offline first.
+    ///
+    /// The writer is aborted with the rest: a real-time write still queued is dropped, which
+    /// loses nothing, as real-time messages never move the sync cursors kept in SQLite, so the
+    /// next start's catch-up fetches them again. Awaited writes (syncs, sends) see "the client
+    /// has stopped" and leave their cursor or outbox row as it was.
     pub async fn stop(&self) {
         let _ = self.inner.shutdown.send(true);
         if let Some(c) = self.inner.mqtt_client() {
@@ -1076,6 +1081,10 @@ impl<S: Store> Inner<S> {
 }
 
 /// The one writer: drains every queued job into one transaction.
+///
+/// The job channel is unbounded on purpose: the real-time task must never wait on SQLite
+/// (MQTT keep-alives would lapse). What queues while a transaction runs is taken in the
+/// next one, up to `WRITER_MAX_BATCH` changes, so the queue drains faster the longer it is.
 async fn writer_loop<S: Store>(inner: Arc<Inner<S>>, mut rx: mpsc::UnboundedReceiver<WriteJob>) {
     const MAX_BATCH: usize = parley_core::store::WRITER_MAX_BATCH;
     while let Some(first) = rx.recv().await {
@@ -1091,7 +1100,9 @@ async fn writer_loop<S: Store>(inner: Arc<Inner<S>>, mut rx: mpsc::UnboundedRece
             }
         }
         let notify_wanted = jobs.iter().any(|j| j.notify);
-        let sync_new = jobs.iter().any(|j| j.sync_new_conversations);
+        // Conversations that real-time messages named: if one of them is new to the cache, a
+        // group sync fetches it. New conversations of an awaited write (a sync) are not asked for.
+        let mut sync_convs: HashSet<String> = HashSet::new();
         let mut changes = Vec::with_capacity(n);
         let mut assigned = Vec::new();
         let mut notify_convs: HashSet<String> = HashSet::new();
@@ -1099,6 +1110,9 @@ async fn writer_loop<S: Store>(inner: Arc<Inner<S>>, mut rx: mpsc::UnboundedRece
         for j in &mut jobs {
             for c in &j.changes {
                 if let Change::UpsertMessage(m) = c {
+                    if j.sync_new_conversations {
+                        sync_convs.insert(m.conversation_id.clone());
+                    }
                     if j.notify {
                         notify_convs.insert(m.conversation_id.clone());
                     } else {
@@ -1122,7 +1136,11 @@ async fn writer_loop<S: Store>(inner: Arc<Inner<S>>, mut rx: mpsc::UnboundedRece
                         let _ = inner.events.send(ClientEvent::Notify(intent));
                     }
                 }
-                if sync_new && !applied.new_conversations.is_empty() {
+                if applied
+                    .new_conversations
+                    .iter()
+                    .any(|c| sync_convs.contains(c))
+                {
                     inner.request_sync(false, true);
                 }
                 let _ = inner

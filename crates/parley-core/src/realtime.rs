@@ -169,7 +169,9 @@ pub struct RecentIds {
 }
 
 impl RecentIds {
-    /// Enough for any burst a reconnect could repeat.
+    /// Keeps the memory bounded (a few hundred kB of ids) while covering far more than a broker
+    /// redelivers after a reconnect (its in-flight window). A duplicate older than this is
+    /// still harmless: the store keeps one row per message key; it only costs a write.
     pub const CAPACITY: usize = 4096;
 
     pub fn new(capacity: usize) -> Self {

@@ -157,12 +157,16 @@ fn search_text(m: &Message) -> String {
     }
 }
 
-/// The words `search_text(m)` gives the index, into the search vocabulary.
-fn collect_terms(m: &Message, out: &mut HashSet<String>) {
-    if m.content_type == 3 {
-        terms::collect(&search_text(m), out);
+/// The words `search_text(m)` gives the index, into the search vocabulary: ASCII text's
+/// now, any other text into `odd` for [`terms::probe`].
+fn collect_terms(m: &Message, out: &mut HashSet<String>, odd: &mut Vec<String>) {
+    let text = if m.content_type == 3 {
+        std::borrow::Cow::Owned(search_text(m))
     } else {
-        terms::collect(&m.text, out);
+        std::borrow::Cow::Borrowed(m.text.as_str())
+    };
+    if !terms::collect_ascii(&text, out) {
+        odd.push(text.into_owned());
     }
 }
 
@@ -373,12 +377,32 @@ impl SqliteStore {
         if tokens.is_empty() {
             return Ok(None);
         }
+        // Each token as the index would cut it: ASCII here, any other by SQLite. A token
+        // that is not exactly one word of the index stays an FTS5 prefix.
+        let odd: Vec<&str> = tokens
+            .iter()
+            .filter(|t| !t.is_ascii())
+            .map(String::as_str)
+            .collect();
+        let mut probed = if odd.is_empty() {
+            Vec::new()
+        } else {
+            let mut conn = self.pool.acquire().await.map_err(map_err)?;
+            terms::probe(&mut conn, &odd).await.map_err(map_err)?
+        }
+        .into_iter();
         let mut parts = Vec::with_capacity(tokens.len());
         for token in &tokens {
+            let word = if token.is_ascii() {
+                Some(token.to_ascii_lowercase())
+            } else {
+                let mut words = probed.next().unwrap_or_default();
+                (words.len() == 1).then(|| words.remove(0))
+            };
             let mut words: Vec<String> = Vec::new();
-            for form in terms::folded(token) {
-                let (lo, hi) = terms::range(&form);
-                let found: Vec<String> = sqlx::query_scalar(
+            if let Some(word) = word {
+                let (lo, hi) = terms::range(&word);
+                words = sqlx::query_scalar(
                     "SELECT term FROM search_terms WHERE term >= ? AND term < ? LIMIT ?",
                 )
                 .bind(lo)
@@ -387,10 +411,7 @@ impl SqliteStore {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(map_err)?;
-                words.extend(found);
             }
-            words.sort();
-            words.dedup();
             parts.push(if words.is_empty() || words.len() > terms::MAX_EXPANSION {
                 format!("\"{}\"*", token.replace('"', ""))
             } else {
@@ -428,6 +449,25 @@ impl SqliteStore {
     }
 }
 
+/// Rebuilds the search vocabulary from the index, once messages were deleted in bulk: a word
+/// no message holds any more (an account's removed, a cache cleared) leaves it, so the
+/// vocabulary neither keeps what the agent removed nor grows without end. (A message deleted
+/// or edited one at a time leaves its words behind: they cost a row and match nothing.)
+async fn rebuild_terms(conn: &mut SqliteConnection) -> StoreResult<()> {
+    for sql in [
+        "DELETE FROM search_terms",
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.messages_vocab \
+         USING fts5vocab('main', 'messages_fts', 'row')",
+        "INSERT OR IGNORE INTO search_terms (term) SELECT term FROM temp.messages_vocab",
+    ] {
+        sqlx::query(sql)
+            .execute(&mut *conn)
+            .await
+            .map_err(map_err)?;
+    }
+    Ok(())
+}
+
 /// The work of one `apply` batch inside its transaction.
 struct Tx<'a> {
     conn: &'a mut SqliteConnection,
@@ -436,12 +476,22 @@ struct Tx<'a> {
     applied: Applied,
     /// The words of the messages written in this transaction, for `search_terms`.
     terms: HashSet<String>,
+    /// Their texts SQLite must cut ([`terms::probe`]) before `terms` is complete.
+    odd_texts: Vec<String>,
 }
 
 impl Tx<'_> {
     /// Adds the words of the transaction's messages to the search vocabulary (one statement
     /// per statement-full; the known ones are ignored).
     async fn write_terms(&mut self) -> StoreResult<()> {
+        let odd = std::mem::take(&mut self.odd_texts);
+        let texts: Vec<&str> = odd.iter().map(String::as_str).collect();
+        for words in terms::probe(&mut *self.conn, &texts)
+            .await
+            .map_err(map_err)?
+        {
+            self.terms.extend(words);
+        }
         let terms: Vec<String> = self.terms.drain().collect();
         for chunk in terms.chunks(VARS_PER_STATEMENT) {
             let mut q = sqlx::QueryBuilder::new("INSERT OR IGNORE INTO search_terms (term) ");
@@ -538,7 +588,7 @@ impl Tx<'_> {
     }
 
     async fn insert_msg(&mut self, m: &Message) -> StoreResult<()> {
-        collect_terms(m, &mut self.terms);
+        collect_terms(m, &mut self.terms, &mut self.odd_texts);
         let mut attempt = 0;
         loop {
             let q = sqlx::query(
@@ -565,7 +615,7 @@ impl Tx<'_> {
 
     /// Replace the stored message `old_key` with `m` (which may carry a new key).
     async fn replace_msg(&mut self, old_key: &str, m: &Message) -> StoreResult<()> {
-        collect_terms(m, &mut self.terms);
+        collect_terms(m, &mut self.terms, &mut self.odd_texts);
         let q = sqlx::query(
             "UPDATE messages SET key = ?, conversation_id = ?, sender_id = ?, created_at = ?,
                 text = ?, content_type = ?, metadata = ?, attachment = ?, direction = ?,
@@ -639,8 +689,9 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Apply changes in order; runs of upserted messages that are all new go through
-    /// [`Self::insert_new_messages`] (multi-row statements), with the same result.
+    /// Apply changes in order. A run of upserted messages is first tried as new rows through
+    /// [`Self::insert_new_messages`] (multi-row statements); the unique index stops it at the
+    /// first stored key, and from there the run goes one by one. Same result either way.
     async fn apply_all(&mut self, changes: Vec<Change>) -> StoreResult<()> {
         let mut run: Vec<Message> = Vec::new();
         for c in changes {
@@ -741,7 +792,7 @@ impl Tx<'_> {
             }
         }
         for m in &run {
-            collect_terms(m, &mut self.terms);
+            collect_terms(m, &mut self.terms, &mut self.odd_texts);
         }
 
         // Each conversation, in the order first seen; placeholders for unknown ones.
@@ -1238,6 +1289,7 @@ impl Tx<'_> {
                         .await
                         .map_err(map_err)?;
                 }
+                rebuild_terms(&mut *self.conn).await?;
                 let kept: Vec<String> =
                     sqlx::query_scalar("SELECT id FROM conversations WHERE account = ?")
                         .bind(self.account)
@@ -1375,6 +1427,7 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
+        rebuild_terms(&mut tx).await?;
         tx.commit().await.map_err(map_err)?;
         if let Ok(mut me) = self.me.lock() {
             me.remove(account);
@@ -1404,6 +1457,7 @@ impl Store for SqliteStore {
             me: &me,
             applied: Applied::default(),
             terms: HashSet::new(),
+            odd_texts: Vec::new(),
         };
         let mut result = t.apply_all(changes).await;
         if result.is_ok() {
@@ -1925,42 +1979,87 @@ mod tests {
         "tab\tnew\nline—dash–en_under-score",
         "Tiếng Việt có dấu, العَرَبِيَّة, עִבְרִית, ภาษาไทย, ﬁnance ＦＵＬＬ",
         "Ǆemal ǅ ǆ Ⅻ ⅻ ß ẞ ꭰ Ꭰ 𝔘𝔫𝔦 𝟙𝟚 ᾼ ᾳ",
+        "₽100 ₺ ₿ \u{2066}isolate\u{2069} great👍thanks🙂 x\u{301}y\u{305}z 🤔 👍🏽 ⏸pause",
     ];
 
-    #[tokio::test]
-    async fn test_search_vocabulary_holds_every_word_the_index_has() {
-        let s = SqliteStore::open_temporary().await.unwrap();
-        sqlx::raw_sql(
-            "CREATE VIRTUAL TABLE probe USING fts5 (t,
-                tokenize = 'unicode61 remove_diacritics 2');
-             CREATE VIRTUAL TABLE probe_vocab USING fts5vocab(probe, row);",
+    /// The words of the message index and of the search vocabulary, sorted.
+    async fn index_and_vocabulary(s: &SqliteStore) -> (Vec<String>, Vec<String>) {
+        let mut conn = s.pool().acquire().await.unwrap();
+        sqlx::query(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.test_vocab \
+             USING fts5vocab('main', 'messages_fts', 'row')",
         )
-        .execute(s.pool())
+        .execute(&mut *conn)
         .await
         .unwrap();
-        for text in TRICKY {
-            sqlx::query("DELETE FROM probe")
-                .execute(s.pool())
-                .await
-                .unwrap();
-            sqlx::query("INSERT INTO probe (t) VALUES (?)")
-                .bind(text)
-                .execute(s.pool())
-                .await
-                .unwrap();
-            let indexed: Vec<String> = sqlx::query_scalar("SELECT term FROM probe_vocab")
-                .fetch_all(s.pool())
-                .await
-                .unwrap();
-            let mut ours = HashSet::new();
-            terms::collect(text, &mut ours);
-            for word in indexed {
-                assert!(
-                    ours.contains(&word),
-                    "{word:?} of {text:?} missing from {ours:?}"
-                );
-            }
+        let indexed: Vec<String> = sqlx::query_scalar("SELECT term FROM temp.test_vocab")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+        let ours: Vec<String> = sqlx::query_scalar("SELECT term FROM search_terms ORDER BY term")
+            .fetch_all(s.pool())
+            .await
+            .unwrap();
+        let mut indexed = indexed;
+        indexed.sort();
+        (indexed, ours)
+    }
+
+    fn tricky_changes(prefix: &str) -> Vec<Change> {
+        TRICKY
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let mut m = parley_core::store_suite::incoming(1, &format!("{prefix}{i}"), 1, t);
+                if i % 3 == 0 {
+                    // Rich text: the index holds its words without the markup.
+                    m.content_type = 3;
+                    m.text = format!("<p><b>{t}</b></p>");
+                }
+                Change::UpsertMessage(m)
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn test_search_vocabulary_is_exactly_the_words_the_index_has() {
+        let s = SqliteStore::open_temporary().await.unwrap();
+        s.save_account(&parley_core::store_suite::account("a", "me"))
+            .await
+            .unwrap();
+        // One batch (the batched path) and one message per batch (the real-time path).
+        s.apply("a", tricky_changes("batch")).await.unwrap();
+        for change in tricky_changes("one") {
+            s.apply("a", vec![change]).await.unwrap();
         }
+        let (indexed, ours) = index_and_vocabulary(&s).await;
+        assert!(indexed.iter().any(|w| !w.is_ascii()));
+        assert_eq!(ours, indexed);
+    }
+
+    #[tokio::test]
+    async fn test_words_of_a_removed_account_leave_the_search_vocabulary() {
+        let s = SqliteStore::open_temporary().await.unwrap();
+        for id in ["a", "b"] {
+            s.save_account(&parley_core::store_suite::account(id, "me"))
+                .await
+                .unwrap();
+        }
+        let mut m = parley_core::store_suite::incoming(1, "a1", 1, "shared secretword");
+        s.apply("a", vec![Change::UpsertMessage(m.clone())])
+            .await
+            .unwrap();
+        m.key = "b1".into();
+        m.text = "shared otherword".into();
+        s.apply("b", vec![Change::UpsertMessage(m)]).await.unwrap();
+        s.remove_account("a").await.unwrap();
+        let (indexed, ours) = index_and_vocabulary(&s).await;
+        assert_eq!(ours, ["otherword", "shared"]);
+        assert_eq!(ours, indexed);
+        s.apply("b", vec![Change::ClearCache]).await.unwrap();
+        let (indexed, ours) = index_and_vocabulary(&s).await;
+        assert!(ours.is_empty(), "{ours:?}");
+        assert_eq!(ours, indexed);
     }
 
     #[tokio::test]
@@ -2009,6 +2108,13 @@ mod tests {
             "it s",
             "zzz",
             "late deliv",
+            "thanks",
+            "great",
+            "₽",
+            "x\u{301}y",
+            "ΟΔΟΣ",
+            "🙂emoji",
+            "isolate",
         ] {
             let ours: Vec<String> = s
                 .search("a", q, 500)
@@ -2017,11 +2123,15 @@ mod tests {
                 .into_iter()
                 .map(|h| h.message.key)
                 .collect();
+            let Some(native_query) = fts_query(q) else {
+                assert!(ours.is_empty(), "{q:?}");
+                continue;
+            };
             let native: Vec<String> = sqlx::query_scalar(
                 "SELECT m.key FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
                  WHERE messages_fts MATCH ? ORDER BY m.created_at DESC, m.key DESC",
             )
-            .bind(fts_query(q).unwrap())
+            .bind(native_query)
             .fetch_all(s.pool())
             .await
             .unwrap();

@@ -3,149 +3,111 @@
 //! before it can hand out the newest 50 (~30 ms at 1 M messages, whatever the LIMIT), while
 //! `"delivery" OR "delivered"` walks those lists lazily from the newest row (well under 1 ms).
 //!
-//! The words are cut and folded here the way the index's tokenizer (`unicode61
-//! remove_diacritics 2`) does, erring towards more: every variant a doubtful character could
-//! give is kept (a word the index lacks only matches nothing). [`expand`]'s callers fall back
-//! to FTS5's own prefix query when the vocabulary has nothing for a prefix or too much.
+//! The words must be exactly the index's. ASCII text is cut here (the tokenizer, `unicode61
+//! remove_diacritics 2`, splits ASCII on every character that is not a letter or digit and
+//! lowercases it, nothing else); any other text is cut by SQLite itself, through a scratch
+//! FTS5 table with the same tokenizer ([`probe`]), because its Unicode tables are its own
+//! (older than Rust's; emoji and some marks are word characters to it). [`expand`]'s callers
+//! fall back to FTS5's own prefix query when the vocabulary has nothing for a prefix or too
+//! much.
 
 use std::collections::HashSet;
 
-use unicode_normalization::UnicodeNormalization;
-use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
+use sqlx::SqliteConnection;
 
 /// A prefix naming more words than this runs FTS5's own prefix query.
 pub const MAX_EXPANSION: usize = 64;
 
-/// Adds the words of `text` (as the index folds them, with variants) to `out`.
-pub fn collect(text: &str, out: &mut HashSet<String>) {
-    if text.is_ascii() {
-        for w in text.split(|c: char| !c.is_ascii_alphanumeric()) {
-            if !w.is_empty() {
-                add_folded(w, out);
-            }
-        }
-        return;
-    }
-    // Doubtful characters: marks (word characters to the tokenizer when they are diacritics,
-    // separators otherwise) and symbols beyond the Basic Multilingual Plane (emoji are word
-    // characters to it). Cut every way they could go.
-    let is_astral_symbol = |c: char| {
-        c > '\u{ffff}'
-            && !matches!(
-                c.general_category_group(),
-                GeneralCategoryGroup::Letter
-                    | GeneralCategoryGroup::Number
-                    | GeneralCategoryGroup::Mark
-            )
-    };
-    let has_marks = text
-        .chars()
-        .any(|c| !c.is_ascii() && c.general_category_group() == GeneralCategoryGroup::Mark);
-    let has_astral = text.chars().any(is_astral_symbol);
-    for marks_in_words in [true, false] {
-        for astral_in_words in [true, false] {
-            if (!marks_in_words && !has_marks) || (!astral_in_words && !has_astral) {
-                continue;
-            }
-            let is_word = |c: char| {
-                if c.is_ascii() {
-                    return c.is_ascii_alphanumeric();
-                }
-                if is_astral_symbol(c) {
-                    return astral_in_words;
-                }
-                match c.general_category_group() {
-                    GeneralCategoryGroup::Letter | GeneralCategoryGroup::Number => true,
-                    GeneralCategoryGroup::Mark => marks_in_words,
-                    _ => c.general_category() == GeneralCategory::PrivateUse,
-                }
-            };
-            let mut word = String::new();
-            for c in text.chars().chain(std::iter::once(' ')) {
-                if is_word(c) {
-                    word.push(c);
-                } else if !word.is_empty() {
-                    add_folded(&word, out);
-                    word.clear();
-                }
-            }
-        }
-    }
-}
+/// Texts [`probe`] cuts in one statement.
+const PROBE_CHUNK: usize = 500;
 
-/// The forms a word of the index may take: lowercased, case-folded (the tokenizer folds
-/// `ς` to `σ`, `µ` to `μ`…) and lowercased in the oldest scripts only, each with and without
-/// diacritics.
-pub fn folded(word: &str) -> Vec<String> {
-    if word.is_ascii() {
-        return vec![word.to_ascii_lowercase()];
+/// Adds the words of an ASCII `text` to `out`, as the index cuts and folds them; returns
+/// `false` (adding nothing) when `text` is not ASCII and must go to [`probe`].
+pub fn collect_ascii(text: &str, out: &mut HashSet<String>) -> bool {
+    if !text.is_ascii() {
+        return false;
     }
-    // Character by character (the tokenizer has no final sigma).
-    let lower: String = word.chars().flat_map(char::to_lowercase).collect();
-    let fold: String = lower.chars().map(case_fold).collect();
-    // Lowercased only in the Latin, Greek and Cyrillic blocks too: the tokenizer's tables
-    // predate some scripts' lowercase (Cherokee, Adlam…).
-    let old_scripts: String = word
-        .chars()
-        .flat_map(|c| {
-            let lower: Vec<char> = if c < '\u{530}' {
-                c.to_lowercase().map(case_fold).collect()
-            } else {
-                vec![c]
-            };
-            lower
-        })
-        .collect();
-    let mut forms = Vec::with_capacity(6);
-    for form in [lower, fold, old_scripts] {
-        let bare: String = form
-            .nfd()
-            .filter(|c| c.general_category_group() != GeneralCategoryGroup::Mark)
-            .collect();
-        for f in [form, bare] {
-            if !f.is_empty() && !forms.contains(&f) {
-                forms.push(f);
-            }
+    for w in text.split(|c: char| !c.is_ascii_alphanumeric()) {
+        if w.is_empty() {
+            continue;
         }
-    }
-    forms
-}
-
-/// The lowercase letters Unicode's case folding maps further.
-fn case_fold(c: char) -> char {
-    match c {
-        'ς' => 'σ',
-        'µ' => 'μ',
-        'ſ' => 's',
-        'ϐ' => 'β',
-        'ϑ' => 'θ',
-        'ϕ' => 'φ',
-        'ϖ' => 'π',
-        'ϰ' => 'κ',
-        'ϱ' => 'ρ',
-        'ϵ' => 'ε',
-        'ẛ' => 'ṡ',
-        '\u{345}' => 'ι',
-        'ι' => 'ι',
-        other => other,
-    }
-}
-
-fn add_folded(word: &str, out: &mut HashSet<String>) {
-    if word.is_ascii() {
-        if word.bytes().any(|b| b.is_ascii_uppercase()) {
-            let lower = word.to_ascii_lowercase();
+        if w.bytes().any(|b| b.is_ascii_uppercase()) {
+            let lower = w.to_ascii_lowercase();
             if !out.contains(&lower) {
                 out.insert(lower);
             }
-        } else if !out.contains(word) {
-            out.insert(word.to_owned());
+        } else if !out.contains(w) {
+            out.insert(w.to_owned());
         }
-        return;
     }
-    for f in folded(word) {
-        out.insert(f);
+    true
+}
+
+/// The index's words of each of `texts`, in order, cut by SQLite's own tokenizer: the texts go
+/// into a scratch FTS5 table (temporary, created once per connection) inside a savepoint that
+/// is rolled back, so nothing stays behind and an enclosing transaction is left as it was.
+pub async fn probe(
+    conn: &mut SqliteConnection,
+    texts: &[&str],
+) -> Result<Vec<Vec<String>>, sqlx::Error> {
+    let mut words = vec![Vec::new(); texts.len()];
+    if texts.is_empty() {
+        return Ok(words);
     }
+    sqlx::query(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_probe \
+         USING fts5(t, tokenize = 'unicode61 remove_diacritics 2')",
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_probe_words \
+         USING fts5vocab('temp', 'fts_probe', 'instance')",
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("SAVEPOINT fts_probe")
+        .execute(&mut *conn)
+        .await?;
+    let result = probe_in_savepoint(conn, texts, &mut words).await;
+    // Undo the rows whatever happened; the savepoint's own errors only matter when the probe
+    // itself went well.
+    let undone = async {
+        sqlx::query("ROLLBACK TO fts_probe")
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("RELEASE fts_probe").execute(&mut *conn).await
+    }
+    .await;
+    result?;
+    undone?;
+    Ok(words)
+}
+
+async fn probe_in_savepoint(
+    conn: &mut SqliteConnection,
+    texts: &[&str],
+    words: &mut [Vec<String>],
+) -> Result<(), sqlx::Error> {
+    for (n, chunk) in texts.chunks(PROBE_CHUNK).enumerate() {
+        let first = n * PROBE_CHUNK;
+        let mut q = sqlx::QueryBuilder::new("INSERT INTO temp.fts_probe (rowid, t) ");
+        q.push_values(chunk.iter().enumerate(), |mut b, (i, t)| {
+            b.push_bind(i64::try_from(first + i).unwrap_or(i64::MAX))
+                .push_bind(*t);
+        });
+        q.build().execute(&mut *conn).await?;
+    }
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT doc, term FROM temp.fts_probe_words ORDER BY doc, col, offset")
+            .fetch_all(&mut *conn)
+            .await?;
+    for (doc, term) in rows {
+        if let Some(slot) = usize::try_from(doc).ok().and_then(|d| words.get_mut(d)) {
+            slot.push(term);
+        }
+    }
+    Ok(())
 }
 
 /// The half-open range of words starting with `prefix`, for `term >= lo AND term < hi`.
@@ -161,26 +123,50 @@ pub fn quoted(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sqlx::Connection;
 
     fn words(text: &str) -> Vec<String> {
         let mut out = HashSet::new();
-        collect(text, &mut out);
+        assert!(collect_ascii(text, &mut out));
         let mut v: Vec<String> = out.into_iter().collect();
         v.sort();
         v
     }
 
     #[test]
-    fn test_words_are_cut_and_folded_like_the_index() {
+    fn test_ascii_words_are_cut_and_lowercased_like_the_index() {
         assert_eq!(
             words("Where's my ORDER #123?"),
             ["123", "my", "order", "s", "where"]
         );
-        assert_eq!(words("Café"), ["cafe", "café"]);
-        assert_eq!(folded("ΟΔΟΣ"), ["οδοσ"]);
-        assert_eq!(
-            folded("Σίσυφος"),
-            ["σίσυφος", "σισυφος", "σίσυφοσ", "σισυφοσ"]
-        );
+        assert!(!collect_ascii("Café", &mut HashSet::new()));
+    }
+
+    #[tokio::test]
+    async fn test_probe_cuts_text_as_sqlite_does_and_leaves_nothing_behind() {
+        let mut conn = SqliteConnection::connect("sqlite::memory:").await.unwrap();
+        let texts = [
+            "Café ΟΔΟΣ",
+            "great\u{1f44d}thanks\u{1f642}",
+            "x\u{301}y\u{305}z",
+            "",
+            "ORDER 123",
+        ];
+        let words = probe(&mut conn, &texts).await.unwrap();
+        assert_eq!(words[0], ["cafe", "οδοσ"]);
+        assert_eq!(words[1], ["great", "thanks\u{1f642}"]);
+        assert_eq!(words[2], ["xy", "z"]);
+        assert!(words[3].is_empty());
+        assert_eq!(words[4], ["order", "123"]);
+        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM temp.fts_probe")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(left, 0);
+        // Again on the same connection, inside a transaction that stays open.
+        sqlx::query("BEGIN").execute(&mut conn).await.unwrap();
+        let again = probe(&mut conn, &["Ünïcödé"]).await.unwrap();
+        assert_eq!(again, [["unicode"]]);
+        sqlx::query("COMMIT").execute(&mut conn).await.unwrap();
     }
 }

@@ -319,8 +319,7 @@ impl<S: Store> Inner<S> {
     /// connection state) happen here.
     async fn handle_event(&self, event: Event) -> Vec<Change> {
         let me = self.me().to_owned();
-        let acc = self.account.id.clone();
-        let changes: Vec<Change> = match event {
+        match event {
             Event::MessageReceived(m) | Event::MessageSent(m) | Event::MetadataUpdate(m) => {
                 // Our own echo from this device is confirmed by the send queue.
                 let own_device =
@@ -442,9 +441,7 @@ impl<S: Store> Inner<S> {
                 tracing::debug!(%kind, "real-time code not handled; skipped");
                 Vec::new()
             }
-        };
-        let _ = acc;
-        changes
+        }
     }
 }
 
