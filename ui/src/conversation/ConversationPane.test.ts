@@ -338,6 +338,26 @@ describe("timeline", () => {
     await screen.findByText("Start of conversation");
   });
 
+  it("carries each day's separator on the first message of the day, even after an older page of the same day", async () => {
+    const day = 24 * 3600_000;
+    const ipc = scenario({ openLimit: 2 });
+    ipc.state.messages["g:1"] = [0, 1000, day, day + 1000, day + 2000].map((at, i) =>
+      message({ key: `d${i}`, conversationId: "g:1", senderId: "alice", createdAt: base + at, text: `Day ${i}` }),
+    );
+    setup(ipc);
+    await screen.findByText("Day 4");
+    // Every row is a message (the row the reader sits on is what stays put when a page is
+    // prepended); the separator is inside the first message's row.
+    const slots = () => [...timeline().querySelectorAll<HTMLElement>(".slot")];
+    const separatorsIn = () => slots().map((s) => s.querySelectorAll('[role="separator"]').length);
+    expect(slots().map((s) => s.querySelector("[data-key]")?.getAttribute("data-key"))).toEqual(["d3", "d4"]);
+    expect(separatorsIn()).toEqual([1, 0]);
+    await fireEvent.scroll(timeline());
+    await vi.waitFor(() => expect(keys()).toEqual(["d0", "d1", "d2", "d3", "d4"]));
+    expect(slots().map((s) => s.querySelector("[data-key]")?.getAttribute("data-key"))).toEqual(["d0", "d1", "d2", "d3", "d4"]);
+    expect(separatorsIn()).toEqual([1, 0, 1, 0, 0]);
+  });
+
   it("shows who is typing and clears it after 8 seconds", async () => {
     const { ipc } = setup();
     await screen.findByText("Let me check the invoice for you.");
