@@ -247,20 +247,7 @@ async fn raw_insert(rows: &[Message]) -> f64 {
                 "INSERT INTO raw (account, key, conversation_id, sender_id, created_at, text,
                     content_type, metadata, attachment, direction, state, client_key) ",
             );
-            qb.push_values(chunk, |mut b, m| {
-                b.push_bind(ACCOUNT)
-                    .push_bind(&m.key)
-                    .push_bind(&m.conversation_id)
-                    .push_bind(&m.sender_id)
-                    .push_bind(m.created_at)
-                    .push_bind(&m.text)
-                    .push_bind(m.content_type)
-                    .push_bind(serde_json::to_string(&m.metadata).unwrap_or_default())
-                    .push_bind(None::<String>)
-                    .push_bind(i64::from(m.direction == Direction::Outgoing))
-                    .push_bind(3_i64)
-                    .push_bind(&m.client_key);
-            });
+            qb.push_values(chunk, |mut b, m| stored_columns(&mut b, m));
             qb.build().execute(&mut *tx).await.expect("rows inserted");
         }
         tx.commit().await.expect("committed");
@@ -286,7 +273,24 @@ async fn raw_insert_same_table(rows: &[Message]) -> f64 {
             );
             let mut n = (b * WRITER_MAX_BATCH + c * (4_000 / COLS)) as i64;
             qb.push_values(chunk, |mut q, m| {
-                q.push_bind(ACCOUNT)
+                stored_columns(&mut q, m);
+                q.push_bind(&m.text)
+                    .push_bind((m.created_at << 20) | (n & 0xf_ffff));
+                n += 1;
+            });
+            qb.build().execute(&mut *tx).await.expect("rows inserted");
+        }
+        tx.commit().await.expect("committed");
+    }
+    rows.len() as f64 / t.elapsed().as_secs_f64()
+}
+
+/// The stored columns both raw inserts write, in their column order (account … client_key).
+fn stored_columns<'q>(
+    b: &mut sqlx::query_builder::Separated<'_, 'q, sqlx::Sqlite, &'static str>,
+    m: &'q Message,
+) {
+    b.push_bind(ACCOUNT)
                     .push_bind(&m.key)
                     .push_bind(&m.conversation_id)
                     .push_bind(&m.sender_id)
@@ -297,16 +301,7 @@ async fn raw_insert_same_table(rows: &[Message]) -> f64 {
                     .push_bind(None::<String>)
                     .push_bind(i64::from(m.direction == Direction::Outgoing))
                     .push_bind(3_i64)
-                    .push_bind(&m.client_key)
-                    .push_bind(&m.text)
-                    .push_bind((m.created_at << 20) | (n & 0xf_ffff));
-                n += 1;
-            });
-            qb.build().execute(&mut *tx).await.expect("rows inserted");
-        }
-        tx.commit().await.expect("committed");
-    }
-    rows.len() as f64 / t.elapsed().as_secs_f64()
+                    .push_bind(&m.client_key);
 }
 
 fn percentile(v: &mut [Duration], p: f64) -> f64 {
