@@ -291,17 +291,17 @@ fn stored_columns<'q>(
     m: &'q Message,
 ) {
     b.push_bind(ACCOUNT)
-                    .push_bind(&m.key)
-                    .push_bind(&m.conversation_id)
-                    .push_bind(&m.sender_id)
-                    .push_bind(m.created_at)
-                    .push_bind(&m.text)
-                    .push_bind(m.content_type)
-                    .push_bind(serde_json::to_string(&m.metadata).unwrap_or_default())
-                    .push_bind(None::<String>)
-                    .push_bind(i64::from(m.direction == Direction::Outgoing))
-                    .push_bind(3_i64)
-                    .push_bind(&m.client_key);
+        .push_bind(&m.key)
+        .push_bind(&m.conversation_id)
+        .push_bind(&m.sender_id)
+        .push_bind(m.created_at)
+        .push_bind(&m.text)
+        .push_bind(m.content_type)
+        .push_bind(serde_json::to_string(&m.metadata).unwrap_or_default())
+        .push_bind(None::<String>)
+        .push_bind(i64::from(m.direction == Direction::Outgoing))
+        .push_bind(3_i64)
+        .push_bind(&m.client_key);
 }
 
 fn percentile(v: &mut [Duration], p: f64) -> f64 {
