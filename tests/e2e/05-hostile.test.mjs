@@ -345,12 +345,19 @@ const INSPECT = `
     out.push({ key: el.dataset.key, bad, text: p ? p.textContent : null });
   }
   // Then on to the next screen: at least most of one, and past every message on screen now
-  // (they are checked), so a message many screens high is crossed in one step.
+  // (they are checked), so a message many screens high is crossed in one step. Only rows on
+  // screen count: rows the virtualizer has not taken out yet (just after a jump, until its
+  // scroll handler ran) can sit far below, and stepping past them skipped whole pages.
   const logEl = document.querySelector('[role=log]');
   const bottom = logEl.scrollTop + logEl.clientHeight >= logEl.scrollHeight - 2;
-  const origin = logEl.getBoundingClientRect().top - logEl.scrollTop;
+  const view = logEl.getBoundingClientRect();
+  const origin = view.top - logEl.scrollTop;
   let next = logEl.scrollTop + logEl.clientHeight * 0.9;
-  for (const el of logEl.querySelectorAll('[data-key]')) next = Math.max(next, el.getBoundingClientRect().bottom - origin - logEl.clientHeight * 0.5);
+  for (const el of logEl.querySelectorAll('[data-key]')) {
+    const r = el.getBoundingClientRect();
+    if (r.bottom <= view.top || r.top >= view.bottom) continue;
+    next = Math.max(next, r.bottom - origin - logEl.clientHeight * 0.5);
+  }
   if (!bottom) logEl.scrollTop = next;
   return { items: out, bottom };`;
 
@@ -358,10 +365,14 @@ const INSPECT = `
 async function toStart(what) {
   const deadline = Date.now() + 60_000;
   for (;;) {
+    // Done when the list is found at its start, not just put there: an older page that
+    // arrives keeps the reader's row in place and moves the offset away again.
     const r = await s.execute(
-      `const log = document.querySelector('[role=log]'); log.scrollTop = 0; log.dispatchEvent(new Event('scroll'));
+      `const log = document.querySelector('[role=log]');
        const older = log.querySelector('.older');
-       return { top: log.scrollTop, start: !!older && /Start/.test(older.textContent) };`,
+       const was = { top: log.scrollTop, start: !!older && /Start/.test(older.textContent) };
+       if (!was.start || was.top !== 0) { log.scrollTop = 0; log.dispatchEvent(new Event('scroll')); }
+       return was;`,
     );
     if (r.start && r.top === 0) return;
     if (Date.now() > deadline) throw new Error(`${what}: never reached the start of the conversation`);
