@@ -69,6 +69,22 @@ fn next_rowid(created_at: Millis) -> i64 {
     (created_at.clamp(0, MAX_ROWID_MS) << SEQ_BITS) | (seq & SEQ_MASK)
 }
 
+/// An FTS5 match query as an SQL expression ([`SqliteStore::message_query`]): `sql` reads
+/// its values as `?1`, `?2` … from `binds`, in order.
+#[derive(Default)]
+struct MatchQuery {
+    sql: String,
+    binds: Vec<String>,
+}
+
+impl MatchQuery {
+    /// Adds a value; returns its parameter.
+    fn bind(&mut self, value: String) -> String {
+        self.binds.push(value);
+        format!("?{}", self.binds.len())
+    }
+}
+
 /// A connection inside a hand-managed transaction. If the batch never finishes (its task is
 /// cancelled, e.g. the account signs out mid-write), the connection is closed instead of going
 /// back to the pool still inside the transaction.
@@ -270,24 +286,60 @@ fn bind_message<'q>(q: SqliteQuery<'q>, m: &'q Message) -> SqliteQuery<'q> {
 }
 
 fn row_msg(r: &SqliteRow) -> Message {
-    Message {
+    StoredMessage {
         key: r.get("key"),
         conversation_id: r.get("conversation_id"),
         sender_id: r.get("sender_id"),
         created_at: r.get("created_at"),
         text: r.get("text"),
         content_type: r.get("content_type"),
-        metadata: from_json::<Metadata>(r.get::<Option<String>, _>("metadata").as_deref()),
-        attachment: r
-            .get::<Option<String>, _>("attachment")
-            .and_then(|s| serde_json::from_str::<Attachment>(&s).ok()),
-        direction: if r.get::<i64, _>("direction") == 1 {
-            Direction::Outgoing
-        } else {
-            Direction::Incoming
-        },
-        state: state_from(r.get("state")),
+        metadata: r.get("metadata"),
+        attachment: r.get("attachment"),
+        direction: r.get("direction"),
+        state: r.get("state"),
         client_key: r.get("client_key"),
+    }
+    .into_message()
+}
+
+/// A message's stored columns, in `MSG_COLS` order: read from a row, or from a JSON array
+/// SQLite built (many messages in one row: see `search`).
+#[derive(serde::Deserialize)]
+struct StoredMessage {
+    key: String,
+    conversation_id: String,
+    sender_id: String,
+    created_at: Millis,
+    text: String,
+    content_type: i64,
+    metadata: Option<String>,
+    attachment: Option<String>,
+    direction: i64,
+    state: i64,
+    client_key: Option<String>,
+}
+
+impl StoredMessage {
+    fn into_message(self) -> Message {
+        Message {
+            key: self.key,
+            conversation_id: self.conversation_id,
+            sender_id: self.sender_id,
+            created_at: self.created_at,
+            text: self.text,
+            content_type: self.content_type,
+            metadata: from_json::<Metadata>(self.metadata.as_deref()),
+            attachment: self
+                .attachment
+                .and_then(|s| serde_json::from_str::<Attachment>(&s).ok()),
+            direction: if self.direction == 1 {
+                Direction::Outgoing
+            } else {
+                Direction::Incoming
+            },
+            state: state_from(self.state),
+            client_key: self.client_key,
+        }
     }
 }
 
@@ -372,7 +424,11 @@ impl SqliteStore {
     /// words of the vocabulary it stands for (`"deliv"` → `("delivered" OR "delivery")`), so
     /// FTS5 reads their rows lazily, newest first. A token with no word in the vocabulary, or
     /// more than [`terms::MAX_EXPANSION`], stays an FTS5 prefix (`"deliv"*`).
-    async fn message_query(&self, text: &str) -> StoreResult<Option<String>> {
+    ///
+    /// The query is an SQL expression, not a string: the vocabulary is read by the search
+    /// statement itself, so a search is one statement (one trip to SQLite's thread), not one
+    /// per token and then the search.
+    async fn message_query(&self, text: &str) -> StoreResult<Option<MatchQuery>> {
         let tokens = search_tokens(text);
         if tokens.is_empty() {
             return Ok(None);
@@ -391,7 +447,7 @@ impl SqliteStore {
             terms::probe(&mut conn, &odd).await.map_err(map_err)?
         }
         .into_iter();
-        let mut parts = Vec::with_capacity(tokens.len());
+        let mut query = MatchQuery::default();
         for token in &tokens {
             let word = if token.is_ascii() {
                 Some(token.to_ascii_lowercase())
@@ -399,27 +455,31 @@ impl SqliteStore {
                 let mut words = probed.next().unwrap_or_default();
                 (words.len() == 1).then(|| words.remove(0))
             };
-            let mut words: Vec<String> = Vec::new();
-            if let Some(word) = word {
-                let (lo, hi) = terms::range(&word);
-                words = sqlx::query_scalar(
-                    "SELECT term FROM search_terms WHERE term >= ? AND term < ? LIMIT ?",
-                )
-                .bind(lo)
-                .bind(hi)
-                .bind(i64::try_from(terms::MAX_EXPANSION + 1).unwrap_or(i64::MAX))
-                .fetch_all(&self.pool)
-                .await
-                .map_err(map_err)?;
+            let prefix = format!("\"{}\"*", token.replace('"', ""));
+            let part = match word {
+                Some(word) => {
+                    let (lo, hi) = terms::range(&word);
+                    let [lo, hi, prefix] = [lo, hi, prefix].map(|v| query.bind(v));
+                    // The words the token stands for, quoted as FTS5 strings; the prefix
+                    // itself when there are none or too many.
+                    format!(
+                        "(SELECT CASE WHEN n BETWEEN 1 AND {max} THEN '(' || alternatives || ')' \
+                         ELSE {prefix} END FROM (SELECT count(*) AS n, group_concat('\"' || \
+                         replace(term, '\"', '\"\"') || '\"', ' OR ' ORDER BY term) AS \
+                         alternatives FROM (SELECT term FROM search_terms WHERE term >= {lo} \
+                         AND term < {hi} ORDER BY term LIMIT {limit})))",
+                        max = terms::MAX_EXPANSION,
+                        limit = terms::MAX_EXPANSION + 1,
+                    )
+                }
+                None => query.bind(prefix),
+            };
+            if !query.sql.is_empty() {
+                query.sql.push_str(" || ' AND ' || ");
             }
-            parts.push(if words.is_empty() || words.len() > terms::MAX_EXPANSION {
-                format!("\"{}\"*", token.replace('"', ""))
-            } else {
-                let alternatives: Vec<String> = words.iter().map(|w| terms::quoted(w)).collect();
-                format!("({})", alternatives.join(" OR "))
-            });
+            query.sql.push_str(&part);
         }
-        Ok(Some(parts.join(" AND ")))
+        Ok(Some(query))
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -1615,41 +1675,54 @@ impl Store for SqliteStore {
         // time-ordered) a page at a time, keeping this account's rows, until `limit`.
         let want = usize::try_from(limit).unwrap_or(usize::MAX);
         let page = i64::from(limit.clamp(50, 1000));
+        // The match expression's own parameters come first (?1 …), then the statement's three.
+        let n = q.binds.len();
+        let (below_at, page_at, account_at) = (n + 1, n + 2, n + 3);
+        // A page is one row: the rowids walked (how many, the lowest) and this account's hits
+        // among them as one JSON array, newest first, each `[[MSG_COLS…], title]`. Rows one
+        // by one would each cross to SQLite's thread and back, which costs more than the
+        // search itself when the term is rare.
+        let sql = format!(
+            "SELECT count(*), min(f.rowid),
+                json_group_array(json_array(json_array(m.key, m.conversation_id, m.sender_id,
+                    m.created_at, m.text, m.content_type, m.metadata, m.attachment,
+                    m.direction, m.state, m.client_key), coalesce(c.title, ''))
+                    ORDER BY f.rowid DESC) FILTER (WHERE m.key IS NOT NULL)
+             FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ({})
+                   AND rowid < ?{below_at} ORDER BY rowid DESC LIMIT ?{page_at}) AS f
+             LEFT JOIN messages m ON m.rowid = f.rowid AND m.account = ?{account_at}
+             LEFT JOIN conversations c ON c.account = m.account AND c.id = m.conversation_id",
+            q.sql
+        );
+        let mut conn = self.pool.acquire().await.map_err(map_err)?;
         let mut below = i64::MAX;
         let mut hits: Vec<SearchHit> = Vec::new();
         loop {
             // One statement per page: the index walk, and this account's rows among what it
             // found (the walk goes on below the page's last rowid when others' rows filled it).
-            let rows = sqlx::query(
-                "SELECT f.rowid AS hit, m.key, m.conversation_id, m.sender_id,
-                    m.created_at, m.text, m.content_type, m.metadata, m.attachment, m.direction,
-                    m.state, m.client_key, coalesce(c.title, '') AS conversation_title
-                 FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1 AND rowid < ?2
-                       ORDER BY rowid DESC LIMIT ?3) AS f
-                 LEFT JOIN messages m ON m.rowid = f.rowid AND m.account = ?4
-                 LEFT JOIN conversations c ON c.account = m.account AND c.id = m.conversation_id
-                 ORDER BY f.rowid DESC",
-            )
-            .bind(&q)
-            .bind(below)
-            .bind(page)
-            .bind(account)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
-            let Some(last) = rows.last().map(|r| r.get::<i64, _>("hit")) else {
+            let mut statement = sqlx::query_as::<_, (i64, Option<i64>, Option<String>)>(&sql);
+            for value in &q.binds {
+                statement = statement.bind(value);
+            }
+            let (walked, lowest, found) = statement
+                .bind(below)
+                .bind(page)
+                .bind(account)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(map_err)?;
+            let Some(lowest) = lowest else {
                 break;
             };
-            hits.extend(
-                rows.iter()
-                    .filter(|r| r.get::<Option<&str>, _>("key").is_some())
-                    .map(|r| SearchHit {
-                        message: row_msg(r),
-                        conversation_title: r.get("conversation_title"),
-                    }),
-            );
-            below = last;
-            if hits.len() >= want || rows.len() < usize::try_from(page).unwrap_or(0) {
+            let found: Vec<(StoredMessage, String)> =
+                serde_json::from_str(found.as_deref().unwrap_or("[]"))
+                    .map_err(|e| StoreError::Other(format!("reading search hits: {e}")))?;
+            hits.extend(found.into_iter().map(|(m, title)| SearchHit {
+                message: m.into_message(),
+                conversation_title: title,
+            }));
+            below = lowest;
+            if hits.len() >= want || walked < page {
                 break;
             }
         }
@@ -1966,6 +2039,48 @@ mod tests {
         assert_eq!(keys, ["b-399", "b-398", "b-397", "b-396", "b-395"]);
     }
 
+    #[tokio::test]
+    async fn test_search_hit_is_the_message_as_stored() {
+        let s = SqliteStore::open_temporary().await.unwrap();
+        s.save_account(&parley_core::store_suite::account("a", "me"))
+            .await
+            .unwrap();
+        // Every column, and text that JSON must escape: quotes, backslashes, controls,
+        // a NUL, non-BMP characters, markup.
+        let mut m = parley_core::store_suite::incoming(
+            1,
+            "k1",
+            1_700_000_000_000,
+            "refund \"quoted\" \\back\\slash\n\ttab \u{0}nul 🙂 <b>&amp;</b> \u{2028}",
+        );
+        m.metadata.insert("KM_ASSIGN".into(), "{\"a\":[1]}".into());
+        m.attachment = Some(Attachment {
+            name: "r\"e\\f.pdf".into(),
+            size: 12,
+            content_type: "application/pdf".into(),
+            blob_key: Some("blob".into()),
+            url: None,
+            thumbnail_url: Some("https://x/t.png".into()),
+        });
+        m.direction = Direction::Outgoing;
+        m.state = DeliveryState::Read;
+        m.client_key = Some("ck-1".into());
+        s.apply("a", vec![Change::UpsertMessage(m.clone())])
+            .await
+            .unwrap();
+        let hits = s.search("a", "refund", 10).await.unwrap();
+        assert_eq!(hits.len(), 1);
+        assert_eq!(
+            hits[0].message,
+            s.message("a", "k1").await.unwrap().unwrap()
+        );
+        assert_eq!(hits[0].message.text, m.text);
+        assert_eq!(hits[0].message.metadata, m.metadata);
+        assert_eq!(hits[0].message.attachment, m.attachment);
+        assert_eq!(hits[0].message.client_key, m.client_key);
+        assert_eq!(hits[0].message.direction, Direction::Outgoing);
+    }
+
     /// Texts whose words are cut or folded in doubtful ways.
     const TRICKY: &[&str] = &[
         "Where's my ORDER #123? it's LATE!!",
@@ -2137,12 +2252,28 @@ mod tests {
             .unwrap();
             assert_eq!(ours, native, "{q:?}");
         }
-        let named = s.message_query("deliv").await.unwrap().unwrap();
-        assert_eq!(named, "(\"deliverance\" OR \"delivered\" OR \"delivery\")");
-        let too_many = s.message_query("x").await.unwrap().unwrap();
-        assert_eq!(too_many, "\"x\"*");
-        let unknown = s.message_query("zzz").await.unwrap().unwrap();
-        assert_eq!(unknown, "\"zzz\"*");
+        let query = |text| evaluated(&s, text);
+        assert_eq!(
+            query("deliv").await,
+            "(\"deliverance\" OR \"delivered\" OR \"delivery\")"
+        );
+        assert_eq!(query("x").await, "\"x\"*");
+        assert_eq!(query("zzz").await, "\"zzz\"*");
+        assert_eq!(
+            query("deliv zzz").await,
+            "(\"deliverance\" OR \"delivered\" OR \"delivery\") AND \"zzz\"*"
+        );
+    }
+
+    /// The FTS5 query a search runs for `text`, its SQL expression evaluated.
+    async fn evaluated(s: &SqliteStore, text: &str) -> String {
+        let q = s.message_query(text).await.unwrap().unwrap();
+        let sql = format!("SELECT {}", q.sql);
+        let mut statement = sqlx::query_scalar::<_, String>(&sql);
+        for value in q.binds {
+            statement = statement.bind(value);
+        }
+        statement.fetch_one(s.pool()).await.unwrap()
     }
 
     #[test]

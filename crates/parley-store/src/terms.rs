@@ -115,11 +115,6 @@ pub fn range(prefix: &str) -> (String, String) {
     (prefix.to_owned(), format!("{prefix}{}", char::MAX))
 }
 
-/// An FTS5 string literal: quoted, inner quotes doubled.
-pub fn quoted(word: &str) -> String {
-    format!("\"{}\"", word.replace('"', "\"\""))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
