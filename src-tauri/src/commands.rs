@@ -377,8 +377,13 @@ pub struct ConversationDetail {
     pub customer: Option<Contact>,
 }
 
-/// Open a conversation: its newest messages (history fetched if the cache has little), its
-/// draft, its customer; marks it read and follows typing.
+/// Messages a conversation opens with.
+const OPEN_MESSAGES: u32 = 50;
+
+/// Open a conversation, from the cache: its newest messages, its draft, its customer; marks
+/// it read and follows typing. Older history, when the cache has little, and the read receipt
+/// go over the network afterwards (`Client::open_conversation`): their changes arrive as
+/// batches.
 #[tauri::command]
 #[specta::specta]
 pub async fn open_conversation(
@@ -387,25 +392,20 @@ pub async fn open_conversation(
     conversation_id: String,
 ) -> Result<ConversationDetail, AppError> {
     let c = shell.client(&account_id).await?;
-    let conversation = c.conversation(&conversation_id).await?.ok_or_else(|| {
-        AppError::new(
-            ErrorCode::InvalidInput,
-            "That conversation is not in the cache.",
-        )
-    })?;
-    let messages = c.timeline(&conversation_id, None, 50).await?;
-    let draft = c.draft(&conversation_id).await?;
-    let customer = match &conversation.customer_id {
-        Some(u) => c.contact(u).await?,
-        None => None,
-    };
-    c.watch_typing(&conversation_id).await;
-    c.mark_read(&conversation_id).await?;
+    let opened = c
+        .open_conversation(&conversation_id, OPEN_MESSAGES)
+        .await?
+        .ok_or_else(|| {
+            AppError::new(
+                ErrorCode::InvalidInput,
+                "That conversation is not in the cache.",
+            )
+        })?;
     Ok(ConversationDetail {
-        conversation,
-        messages,
-        draft,
-        customer,
+        conversation: opened.conversation,
+        messages: opened.messages,
+        draft: opened.draft,
+        customer: opened.customer,
     })
 }
 

@@ -183,7 +183,19 @@ struct Inner<S: Store> {
     last_local_ms: std::sync::atomic::AtomicI64,
     /// The application's users were loaded for people search this session.
     people_loaded: AtomicBool,
+    /// Conversations whose history was fetched (or is being fetched) on open this session.
+    history_fetched: StdMutex<HashSet<String>>,
     shutdown: watch::Sender<bool>,
+}
+
+/// A conversation as [`Client::open_conversation`] found it in the cache.
+#[derive(Debug, Clone)]
+pub struct OpenedConversation {
+    pub conversation: Conversation,
+    /// The newest messages, oldest first.
+    pub messages: Vec<Message>,
+    pub draft: Option<String>,
+    pub customer: Option<Contact>,
 }
 
 /// One signed-in account. Cheap to clone.
@@ -250,6 +262,7 @@ impl<S: Store> Client<S> {
             outbox_wake: Notify::new(),
             last_local_ms: std::sync::atomic::AtomicI64::new(0),
             people_loaded: AtomicBool::new(false),
+            history_fetched: StdMutex::new(HashSet::new()),
             shutdown,
         });
         if inner.link_is_insecure() {
@@ -400,6 +413,75 @@ impl<S: Store> Client<S> {
 
     pub async fn outbox(&self) -> Result<Vec<OutboxItem>> {
         Ok(self.inner.store.outbox(&self.inner.account.id).await?)
+    }
+
+    /// A conversation opened by the agent, at once from the cache: it, its newest `limit`
+    /// messages (oldest first), its draft and its customer. `None` when it is not cached.
+    ///
+    /// The network never holds it up: when the cache has fewer than `limit` messages, older
+    /// history is fetched in the background (once a session per conversation; again after a
+    /// failure) and arrives as any other change does; the read receipt goes out in the
+    /// background too, and the conversation is marked read in the cache behind it (the inbox
+    /// hears of it as a batch). Its typing notifications are followed.
+    pub async fn open_conversation(
+        &self,
+        conversation_id: &str,
+        limit: u32,
+    ) -> Result<Option<OpenedConversation>> {
+        let acc = &self.inner.account.id;
+        let store = &self.inner.store;
+        let Some(conversation) = store.conversation(acc, conversation_id).await? else {
+            return Ok(None);
+        };
+        let messages = store.timeline(acc, conversation_id, None, limit).await?;
+        let draft = store.draft(acc, conversation_id).await?;
+        let customer = match &conversation.customer_id {
+            Some(u) => store.contact(acc, u).await?,
+            None => None,
+        };
+        self.watch_typing(conversation_id).await;
+        if conversation.unread > 0 {
+            // Not waited for: the writer may be in the middle of a sync's batch.
+            self.inner.queue(vec![Change::MarkConversationRead {
+                conversation_id: conversation_id.to_owned(),
+            }])?;
+            let inner = self.inner.clone();
+            let id = conversation_id.to_owned();
+            self.spawn(async move {
+                if let Err(e) = inner.remote_read(&id).await {
+                    tracing::info!(conversation_id = %id, "read receipt not sent now: {e}");
+                }
+            });
+        }
+        if (messages.len() as u32) < limit && self.inner.history_wanted(conversation_id) {
+            let inner = self.inner.clone();
+            let id = conversation_id.to_owned();
+            let end_time = messages.first().map(|m| m.created_at);
+            self.spawn(async move {
+                if let Err(e) = inner
+                    .fetch_history(&id, end_time, HISTORY_PAGE.max(limit))
+                    .await
+                {
+                    tracing::info!(conversation_id = %id, "history not fetched now: {e}");
+                    inner.history_failed(&id);
+                }
+            });
+        }
+        Ok(Some(OpenedConversation {
+            conversation,
+            messages,
+            draft,
+            customer,
+        }))
+    }
+
+    /// Runs `work` beside the services (stopped with them).
+    fn spawn(&self, work: impl std::future::Future<Output = ()> + Send + 'static) {
+        let handle = tokio::spawn(work);
+        if let Ok(mut tasks) = self.tasks.lock() {
+            tasks.retain(|t| !t.is_finished());
+            tasks.push(handle);
+        }
     }
 
     /// The newest messages of a conversation from the cache, oldest first. When the cache has
@@ -821,6 +903,21 @@ impl<S: Store> Inner<S> {
         *self.shutdown.borrow()
     }
 
+    /// True the first time a conversation's history is wanted this session (and again after
+    /// [`Self::history_failed`]).
+    fn history_wanted(&self, conversation_id: &str) -> bool {
+        self.history_fetched
+            .lock()
+            .map(|mut f| f.insert(conversation_id.to_owned()))
+            .unwrap_or(true)
+    }
+
+    fn history_failed(&self, conversation_id: &str) {
+        if let Ok(mut f) = self.history_fetched.lock() {
+            f.remove(conversation_id);
+        }
+    }
+
     // ---- the provider boundary: every platform-specific step goes through these ------------
 
     /// The Kommunicate half, or an `Unsupported` error naming the platform.
@@ -987,6 +1084,20 @@ impl<S: Store> Inner<S> {
                 assigned_to_me: Vec::new(),
                 done: None,
                 sync_new_conversations: true,
+            })
+            .map_err(|_| ClientError::Invalid("the client has stopped".into()))
+    }
+
+    /// Queues the agent's own changes without waiting for them: they reach the UI as a batch
+    /// once written (a failure as a `StoreError` event and the log).
+    fn queue(&self, changes: Vec<Change>) -> Result<()> {
+        self.writer
+            .send(WriteJob {
+                changes,
+                notify: false,
+                assigned_to_me: Vec::new(),
+                done: None,
+                sync_new_conversations: false,
             })
             .map_err(|_| ClientError::Invalid("the client has stopped".into()))
     }

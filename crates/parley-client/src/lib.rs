@@ -19,7 +19,7 @@ pub mod login;
 pub mod mqtt;
 pub mod secrets;
 
-pub use client::{Client, ClientEvent, ClientOptions};
+pub use client::{Client, ClientEvent, ClientOptions, OpenedConversation};
 pub use error::{ClientError, Result};
 pub use http::Session;
 pub use login::{remember_account, sign_in, sign_in_wapikit, SignedIn};

@@ -323,6 +323,7 @@ over_every_provider!(
     test_customer_message_arrives_live_and_reply_reaches_the_server_once,
     test_replies_written_offline_are_sent_once_in_order_after_reconnect,
     test_reconnect_fills_gap_from_cursor,
+    test_opening_a_conversation_answers_from_the_cache_and_fills_history_behind,
     test_search_finds_a_message_that_arrived_live,
     test_a_reply_whose_answer_was_lost_reaches_the_server_once,
     test_contact_panel_reads_the_customer_of_a_conversation_fresh,
@@ -539,6 +540,101 @@ async fn test_reconnect_fills_gap_from_cursor(kind: Kind) {
     );
     let row = p.client().conversation(&conv).await.unwrap().unwrap();
     assert_eq!(row.last_message_preview.as_deref(), Some("gap message 149"));
+    p.stop().await;
+}
+
+async fn test_opening_a_conversation_answers_from_the_cache_and_fills_history_behind(kind: Kind) {
+    let p = Peer::start(kind).await;
+    let conv = p.new_conversation("History behind").await;
+    p.wait_cached(&conv).await;
+    for i in 0..3 {
+        p.customer_says(&conv, &format!("earlier {i}")).await;
+    }
+    let account = p.client().account().id.clone();
+    let earlier = || async {
+        p.agent
+            .store
+            .timeline(&account, &conv, None, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.text.starts_with("earlier"))
+            .count()
+    };
+    eventually(15, "the customer's messages cached", || async {
+        earlier().await == 3
+    })
+    .await;
+    // The cache lost them (cleared): only the server has them now, behind the sync cursors.
+    sqlx::query("DELETE FROM messages WHERE conversation_id = ?")
+        .bind(&conv)
+        .execute(p.agent.store.pool())
+        .await
+        .unwrap();
+    assert!(
+        p.client()
+            .conversation(&conv)
+            .await
+            .unwrap()
+            .unwrap()
+            .unread
+            > 0
+    );
+    // Offline, the conversation still opens, from the cache, and is marked read there.
+    p.cut_everything();
+    let opened = p
+        .client()
+        .open_conversation(&conv, 50)
+        .await
+        .unwrap()
+        .expect("cached");
+    assert_eq!(opened.conversation.id, conv);
+    assert!(
+        opened.messages.is_empty(),
+        "{kind:?}: {:?}",
+        opened.messages
+    );
+    eventually(10, "marked read in the cache", || async {
+        p.client()
+            .conversation(&conv)
+            .await
+            .unwrap()
+            .unwrap()
+            .unread
+            == 0
+    })
+    .await;
+    // Back online, opening it again fetches the history behind (the offline attempt failed);
+    // it arrives as a change, as any other does.
+    let mut events = p.client().subscribe();
+    p.restore_realtime();
+    p.client()
+        .wait_online(Duration::from_secs(30))
+        .await
+        .unwrap();
+    eventually(20, "the history fetched behind the open", || async {
+        p.client().open_conversation(&conv, 50).await.unwrap();
+        earlier().await == 3
+    })
+    .await;
+    // (The catch-up after the reconnect may announce the newest again: it is the same row.)
+    let mut announced = std::collections::BTreeSet::new();
+    while let Ok(e) = events.try_recv() {
+        if let ClientEvent::Changed(applied) = e {
+            announced.extend(
+                applied
+                    .messages
+                    .iter()
+                    .filter(|m| m.conversation_id == conv && m.text.starts_with("earlier"))
+                    .map(|m| m.text.clone()),
+            );
+        }
+    }
+    assert_eq!(
+        announced.into_iter().collect::<Vec<_>>(),
+        ["earlier 0", "earlier 1", "earlier 2"],
+        "{kind:?}: the fetched messages announced"
+    );
     p.stop().await;
 }
 

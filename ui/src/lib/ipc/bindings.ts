@@ -39,8 +39,10 @@ export const commands = {
 	/**  A page of a view, from the cache. */
 	inbox: (accountId: string, view: InboxView, sort: InboxSort, offset: number, limit: number) => typedError<InboxPage, AppError>(__TAURI_INVOKE("inbox", { accountId, view, sort, offset, limit })),
 	/**
-	 *  Open a conversation: its newest messages (history fetched if the cache has little), its
-	 *  draft, its customer; marks it read and follows typing.
+	 *  Open a conversation, from the cache: its newest messages, its draft, its customer; marks
+	 *  it read and follows typing. Older history, when the cache has little, and the read receipt
+	 *  go over the network afterwards (`Client::open_conversation`): their changes arrive as
+	 *  batches.
 	 */
 	openConversation: (accountId: string, conversationId: string) => typedError<ConversationDetail, AppError>(__TAURI_INVOKE("open_conversation", { accountId, conversationId })),
 	/**  Older messages than (`before_at`, `before_key`), oldest first. */
