@@ -956,22 +956,25 @@ impl<S: Store> Inner<S> {
         self: &Arc<Self>,
         backoff: &mut Backoff,
         shutdown: &mut watch::Receiver<bool>,
-    ) -> Result<String> {
+    ) -> Result<kommunicate::LinkEnd> {
         match &self.provider {
             Provider::Kommunicate(km) => {
                 // A fresh token for CONNECT (the broker checks it).
                 match km.rest.refresh_token(false).await {
                     Err(e) if !e.is_transient() => Err(e),
                     _ => {
-                        let reason = kommunicate::run_connection(self, km, backoff, shutdown).await;
+                        let end = kommunicate::run_connection(self, km, backoff, shutdown).await;
                         if let Ok(mut m) = km.mqtt.lock() {
                             *m = None;
                         }
-                        Ok(reason)
+                        Ok(end)
                     }
                 }
             }
-            Provider::WapiKit(_) => self.wk_connect_once(backoff, shutdown).await,
+            Provider::WapiKit(_) => self
+                .wk_connect_once(backoff, shutdown)
+                .await
+                .map(Into::into),
         }
     }
 
@@ -1291,13 +1294,14 @@ async fn realtime_loop<S: Store>(inner: Arc<Inner<S>>) {
             _ = shutdown.changed() => return,
         }
     }
+    let mut renewed_retry_spent = false;
     loop {
         if inner.stopping() {
             return;
         }
         inner.set_state(ConnectionState::Connecting);
-        let reason = match inner.connect_once(&mut backoff, &mut shutdown).await {
-            Ok(reason) => reason,
+        let end = match inner.connect_once(&mut backoff, &mut shutdown).await {
+            Ok(end) => end,
             Err(e) => {
                 inner.set_state(ConnectionState::Error {
                     message: e.to_app_error().message,
@@ -1306,11 +1310,21 @@ async fn realtime_loop<S: Store>(inner: Arc<Inner<S>>) {
                 return;
             }
         };
-        inner.link_up.store(false, Ordering::SeqCst);
+        if inner.link_up.swap(false, Ordering::SeqCst) {
+            renewed_retry_spent = false;
+        }
         if inner.stopping() {
             return;
         }
-        let delay = backoff.next_delay();
+        let reason = end.reason;
+        // Turned away and given a fresh token: one attempt at once, not after the backoff
+        // (which has grown while the server was down); then the backoff again.
+        let delay = if end.renewed && !renewed_retry_spent {
+            renewed_retry_spent = true;
+            Duration::ZERO
+        } else {
+            backoff.next_delay()
+        };
         tracing::info!(?delay, "real-time link down ({reason}); reconnecting");
         inner.set_state(ConnectionState::Offline {
             retry_in_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),

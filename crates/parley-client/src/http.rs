@@ -247,6 +247,13 @@ impl RestClient {
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
             return Err(ClientError::Unauthorized("token refresh refused".into()));
         }
+        if !status.is_success() {
+            // A server in trouble (503, 429…) is no verdict on the session: transient.
+            return Err(ClientError::Http {
+                status: status.as_u16(),
+                body: snippet(&text),
+            });
+        }
         let parsed: ApiResponse<String> = serde_json::from_str(&text)
             .map_err(|_| ClientError::BadResponse(format!("refresh: {}", snippet(&text))))?;
         match parsed.response {

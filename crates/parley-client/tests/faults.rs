@@ -155,6 +155,8 @@ struct AgentSetup {
     clock_offset_ms: i64,
     /// Start the session with this token instead of the one sign-in got.
     token: Option<String>,
+    /// The real-time link's reconnect backoff (default: the short one of the tests).
+    reconnect: Option<parley_client::client::Backoff>,
 }
 
 async fn start_agent(sb: &Sandbox, http: &str, mqtt: &str, setup: AgentSetup) -> Agent {
@@ -165,6 +167,14 @@ async fn start_agent(sb: &Sandbox, http: &str, mqtt: &str, setup: AgentSetup) ->
         None => signed.session,
         Some(token) => {
             let s = &signed.session;
+            // Kept where a restart of the app would find it, as sign-in keeps its own.
+            secrets
+                .set(
+                    &s.account_id,
+                    parley_client::SecretKind::AuthToken,
+                    &parley_core::Secret::new(token.clone()),
+                )
+                .unwrap();
             Arc::new(Session::new(
                 s.account_id.clone(),
                 s.app_key.clone(),
@@ -184,14 +194,12 @@ async fn start_agent(sb: &Sandbox, http: &str, mqtt: &str, setup: AgentSetup) ->
         None => Arc::new(SqliteStore::open_temporary().await.unwrap()),
     };
     store.save_account(&signed.account).await.unwrap();
-    let client = Client::start(
-        signed.account,
-        session,
-        store.clone(),
-        http_client,
-        fast_options(),
-    )
-    .expect("client starts");
+    let mut options = fast_options();
+    if let Some(b) = setup.reconnect {
+        options.reconnect = b;
+    }
+    let client = Client::start(signed.account, session, store.clone(), http_client, options)
+        .expect("client starts");
     let events = client.subscribe();
     Agent {
         client,
@@ -644,6 +652,66 @@ async fn test_jwt_expiring_mid_session_loses_and_duplicates_nothing() {
     );
     s.agent.client.stop().await;
     record(row);
+}
+
+/// A token the server no longer accepts though the app's clock says it is valid (signed with
+/// the key of before a server restart): the broker hangs up on CONNECT without answering.
+/// The app renews the token and is online again at once: not after its reconnect backoff
+/// (30 s here, as it has grown by the time a server is back), and not only once some REST
+/// call happens to be refused and renews the token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn test_token_from_before_a_server_restart_is_renewed_when_the_broker_hangs_up() {
+    let sb = demo_sandbox(None).await;
+    let user_id = sb.ready_info().agents[0].user_id.clone();
+    let stale = parley_sandbox::jwt::JwtKeys::new(b"the key of before the restart").sign(
+        &parley_sandbox::jwt::Claims {
+            user_id,
+            application_id: sb.ready_info().application_id.clone(),
+            created_at_time: parley_client::http::now_ms(),
+            valid_upto: 60,
+            device_key: None,
+            role_type: 1,
+        },
+    );
+    let http = Proxy::start(sb.http_addr()).await;
+    let (mh, mp) = sb.mqtt_addr();
+    let mqtt = Proxy::start(format!("{mh}:{mp}").parse().unwrap()).await;
+    let (http_url, mqtt_url) = proxied_urls(&http, &mqtt);
+    let mut slow = parley_client::client::Backoff::default();
+    slow.base_ms = 30_000;
+    slow.max_ms = 60_000;
+    let started = Instant::now();
+    let agent = start_agent(
+        &sb,
+        &http_url,
+        &mqtt_url,
+        AgentSetup {
+            token: Some(stale.clone()),
+            reconnect: Some(slow),
+            ..AgentSetup::default()
+        },
+    )
+    .await;
+    agent
+        .client
+        .wait_online(Duration::from_secs(12))
+        .await
+        .expect("online again with a renewed token, before the backoff's first 15 s");
+    let kept = agent
+        .secrets
+        .get(
+            &agent.client.account().id,
+            parley_client::SecretKind::AuthToken,
+        )
+        .unwrap()
+        .expect("a token in the secret store");
+    assert_ne!(kept.expose(), stale, "the token was renewed");
+    assert!(
+        sb.state().jwt.verify(kept.expose()).is_ok(),
+        "the server accepts the renewed token"
+    );
+    eprintln!("online {:?} after start", started.elapsed());
+    agent.client.stop().await;
 }
 
 /// A small tmpfs for the cache; `None` (skipped) when mounting is not allowed here.

@@ -571,15 +571,15 @@ async fn test_opening_a_conversation_answers_from_the_cache_and_fills_history_be
         .execute(p.agent.store.pool())
         .await
         .unwrap();
-    assert!(
+    let unread = || async {
         p.client()
             .conversation(&conv)
             .await
             .unwrap()
-            .unwrap()
+            .expect("cached")
             .unread
-            > 0
-    );
+    };
+    assert!(unread().await > 0);
     // Offline, the conversation still opens, from the cache, and is marked read there.
     p.cut_everything();
     let opened = p
@@ -595,13 +595,7 @@ async fn test_opening_a_conversation_answers_from_the_cache_and_fills_history_be
         opened.messages
     );
     eventually(10, "marked read in the cache", || async {
-        p.client()
-            .conversation(&conv)
-            .await
-            .unwrap()
-            .unwrap()
-            .unread
-            == 0
+        unread().await == 0
     })
     .await;
     // Back online, opening it again fetches the history behind (the offline attempt failed);

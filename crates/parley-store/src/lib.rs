@@ -1933,6 +1933,17 @@ mod tests {
         assert_eq!(next_rowid(i64::MAX) >> SEQ_BITS, MAX_ROWID_MS);
     }
 
+    /// A temporary cache with these accounts signed in.
+    async fn store_with_accounts(ids: &[&str]) -> SqliteStore {
+        let s = SqliteStore::open_temporary().await.unwrap();
+        for id in ids {
+            s.save_account(&parley_core::store_suite::account(id, "me"))
+                .await
+                .unwrap();
+        }
+        s
+    }
+
     #[tokio::test]
     async fn test_a_rowid_clash_is_recognised_for_a_retry() {
         let s = SqliteStore::open_temporary().await.unwrap();
@@ -2004,12 +2015,7 @@ mod tests {
 
     #[tokio::test]
     async fn test_search_pages_past_other_accounts_matches() {
-        let s = SqliteStore::open_temporary().await.unwrap();
-        for acc in ["a", "b"] {
-            s.save_account(&parley_core::store_suite::account(acc, "me"))
-                .await
-                .unwrap();
-        }
+        let s = store_with_accounts(&["a", "b"]).await;
         // 300 newer matches in account b, 3 older ones in a.
         let msg = |acc: &str, i: i64| {
             let mut m =
@@ -2041,10 +2047,7 @@ mod tests {
 
     #[tokio::test]
     async fn test_search_hit_is_the_message_as_stored() {
-        let s = SqliteStore::open_temporary().await.unwrap();
-        s.save_account(&parley_core::store_suite::account("a", "me"))
-            .await
-            .unwrap();
+        let s = store_with_accounts(&["a"]).await;
         // Every column, and text that JSON must escape: quotes, backslashes, controls,
         // a NUL, non-BMP characters, markup.
         let mut m = parley_core::store_suite::incoming(
@@ -2138,10 +2141,7 @@ mod tests {
 
     #[tokio::test]
     async fn test_search_vocabulary_is_exactly_the_words_the_index_has() {
-        let s = SqliteStore::open_temporary().await.unwrap();
-        s.save_account(&parley_core::store_suite::account("a", "me"))
-            .await
-            .unwrap();
+        let s = store_with_accounts(&["a"]).await;
         // One batch (the batched path) and one message per batch (the real-time path).
         s.apply("a", tricky_changes("batch")).await.unwrap();
         for change in tricky_changes("one") {
@@ -2154,12 +2154,7 @@ mod tests {
 
     #[tokio::test]
     async fn test_words_of_a_removed_account_leave_the_search_vocabulary() {
-        let s = SqliteStore::open_temporary().await.unwrap();
-        for id in ["a", "b"] {
-            s.save_account(&parley_core::store_suite::account(id, "me"))
-                .await
-                .unwrap();
-        }
+        let s = store_with_accounts(&["a", "b"]).await;
         let mut m = parley_core::store_suite::incoming(1, "a1", 1, "shared secretword");
         s.apply("a", vec![Change::UpsertMessage(m.clone())])
             .await
@@ -2179,10 +2174,7 @@ mod tests {
 
     #[tokio::test]
     async fn test_prefix_search_finds_what_the_fts5_prefix_query_finds() {
-        let s = SqliteStore::open_temporary().await.unwrap();
-        s.save_account(&parley_core::store_suite::account("a", "me"))
-            .await
-            .unwrap();
+        let s = store_with_accounts(&["a"]).await;
         let mut texts: Vec<String> = TRICKY.iter().map(|t| (*t).to_owned()).collect();
         texts.extend(
             [

@@ -451,7 +451,7 @@ pub(super) async fn run_connection<S: Store>(
     km: &Kommunicate,
     backoff: &mut Backoff,
     shutdown: &mut watch::Receiver<bool>,
-) -> String {
+) -> LinkEnd {
     let token = inner.session.token().await;
     let opts = mqtt::options(&km.broker, &inner.session, token.expose());
     let (client, mut eventloop) = AsyncClient::new(opts, 256);
@@ -459,14 +459,16 @@ pub(super) async fn run_connection<S: Store>(
     if let Ok(mut m) = km.mqtt.lock() {
         *m = Some(client.clone());
     }
+    let mut acked = false;
     loop {
         let ev = tokio::select! {
             ev = eventloop.poll() => ev,
-            () = inner.reconnect_now.notified() => return "reconnect requested".into(),
-            _ = shutdown.changed() => return "stopping".into(),
+            () = inner.reconnect_now.notified() => return "reconnect requested".to_owned().into(),
+            _ = shutdown.changed() => return "stopping".to_owned().into(),
         };
         match ev {
             Ok(MqttEvent::Incoming(Packet::ConnAck(_))) => {
+                acked = true;
                 backoff.reset();
                 inner.link_up.store(true, Ordering::SeqCst);
                 let mut topics_to_sub = mqtt::base_topics(&inner.session);
@@ -475,7 +477,7 @@ pub(super) async fn run_connection<S: Store>(
                 }
                 for t in topics_to_sub {
                     if let Err(e) = client.subscribe(t, QoS::AtMostOnce).await {
-                        return format!("subscribe failed: {e}");
+                        return format!("subscribe failed: {e}").into();
                     }
                 }
                 let status = if inner.session.is_agent { 3 } else { 1 };
@@ -501,17 +503,67 @@ pub(super) async fn run_connection<S: Store>(
             Ok(_) => {}
             Err(rumqttc::ConnectionError::ConnectionRefused(code)) => {
                 // Usually an expired or revoked token: refresh before the next attempt.
-                if let Err(e) = km.rest.refresh_token(true).await {
-                    if !e.is_transient() {
-                        inner.set_state(ConnectionState::Error {
-                            message: e.to_app_error().message,
-                        });
-                        let _ = inner.shutdown.send(true);
-                    }
-                }
-                return format!("broker refused the connection ({code:?})");
+                let renewed = renew_token(inner, km).await;
+                return LinkEnd {
+                    reason: format!("broker refused the connection ({code:?})"),
+                    renewed,
+                };
             }
-            Err(e) => return e.to_string(),
+            // The broker took the connection and hung up before answering CONNECT. Brokers
+            // that check the password in an authentication hook do this to a token they no
+            // longer accept (signed with the key of before a server restart, revoked) instead
+            // of answering "not authorized": renew it, or the link never comes back until some
+            // REST call happens to be refused and renews it.
+            Err(
+                e @ (rumqttc::ConnectionError::MqttState(_)
+                | rumqttc::ConnectionError::NotConnAck(_)),
+            ) if !acked => {
+                let renewed = renew_token(inner, km).await;
+                return LinkEnd {
+                    reason: format!("broker hung up before accepting the connection ({e})"),
+                    renewed,
+                };
+            }
+            Err(e) => return e.to_string().into(),
+        }
+    }
+}
+
+/// Why a real-time connection ended.
+pub(super) struct LinkEnd {
+    pub reason: String,
+    /// The server turned the credentials away and they were renewed since: the next attempt
+    /// may succeed at once.
+    pub renewed: bool,
+}
+
+impl From<String> for LinkEnd {
+    fn from(reason: String) -> Self {
+        Self {
+            reason,
+            renewed: false,
+        }
+    }
+}
+
+/// A fresh token after the broker turned the connection away: `true` when there is one. The
+/// server refusing the refresh itself (the device signed out elsewhere, the password changed)
+/// stops the link with an error state; any other failure (a server in trouble, a garbled
+/// answer) leaves it to the next attempt.
+async fn renew_token<S: Store>(inner: &Arc<Inner<S>>, km: &Kommunicate) -> bool {
+    match km.rest.refresh_token(true).await {
+        Ok(()) => true,
+        Err(e @ ClientError::Unauthorized(_)) => {
+            tracing::error!("the server refused to renew the session token: {e}");
+            inner.set_state(ConnectionState::Error {
+                message: e.to_app_error().message,
+            });
+            let _ = inner.shutdown.send(true);
+            false
+        }
+        Err(e) => {
+            tracing::info!("renewing the token after the broker turned the link away failed: {e}");
+            false
         }
     }
 }
