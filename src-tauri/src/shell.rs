@@ -606,6 +606,40 @@ pub fn queued_len(outbox: &[parley_core::store::OutboxItem]) -> u32 {
     u32::try_from(outbox.len()).unwrap_or(u32::MAX)
 }
 
+/// Fold one store change into the frame's batch. The UI applies a batch as rekeys, then
+/// removals, then messages; a frame that holds several changes must read the same as applying
+/// them one by one. So a message already in the batch follows a later rekey (a local echo and
+/// its confirmation in one frame: without this the echo, still under its client key, came back
+/// beside the confirmed copy), a later removal takes it out, and rekeys chain.
+fn merge_messages(batch: &mut UiBatch, applied: &parley_core::Applied) {
+    for (from, to) in &applied.rekeyed {
+        for m in &mut batch.messages {
+            if m.key == *from {
+                m.key.clone_from(to);
+            }
+        }
+        for r in &mut batch.rekeyed {
+            if r.1 == *from {
+                r.1.clone_from(to);
+            }
+        }
+        batch.rekeyed.push((from.clone(), to.clone()));
+    }
+    for (conversation, key) in &applied.removed_messages {
+        batch
+            .messages
+            .retain(|m| !(m.key == *key && m.conversation_id == *conversation));
+    }
+    batch
+        .removed
+        .extend(applied.removed_messages.iter().cloned());
+    for m in &applied.messages {
+        // The newest copy of a message wins.
+        batch.messages.retain(|x| x.key != m.key);
+        batch.messages.push(m.clone());
+    }
+}
+
 fn merge(
     batch: &mut UiBatch,
     ev: ClientEvent,
@@ -618,15 +652,7 @@ fn merge(
             batch
                 .conversations
                 .extend(applied.conversations.iter().cloned());
-            for m in &applied.messages {
-                // The newest copy of a message wins.
-                batch.messages.retain(|x| x.key != m.key);
-                batch.messages.push(m.clone());
-            }
-            batch
-                .removed
-                .extend(applied.removed_messages.iter().cloned());
-            batch.rekeyed.extend(applied.rekeyed.iter().cloned());
+            merge_messages(batch, &applied);
         }
         ClientEvent::Connection(c) => batch.connection = Some(c),
         ClientEvent::Typing {
@@ -640,5 +666,122 @@ fn merge(
         }),
         ClientEvent::Notify(n) => notes.push(n),
         ClientEvent::StoreError(e) => batch.store_error = Some(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parley_core::model::{DeliveryState, Direction, Metadata};
+    use parley_core::Applied;
+
+    fn msg(key: &str, state: DeliveryState) -> Message {
+        Message {
+            key: key.into(),
+            conversation_id: "g:1".into(),
+            sender_id: "me".into(),
+            created_at: 1,
+            text: "On its way".into(),
+            content_type: 0,
+            metadata: Metadata::new(),
+            attachment: None,
+            direction: Direction::Outgoing,
+            state,
+            client_key: Some("ck1".into()),
+        }
+    }
+
+    fn changed(applied: Applied) -> ClientEvent {
+        ClientEvent::Changed(Arc::new(applied))
+    }
+
+    fn frame(events: Vec<ClientEvent>) -> UiBatch {
+        let mut batch = UiBatch::default();
+        let (mut dirty, mut notes) = (false, Vec::new());
+        for ev in events {
+            merge(&mut batch, ev, &mut dirty, &mut notes);
+        }
+        batch
+    }
+
+    /// What the UI does with a batch (timeline.ts `applyBatch`): rekeys, removals, messages.
+    fn apply(current: Vec<Message>, batch: &UiBatch) -> Vec<Message> {
+        let renames: HashMap<_, _> = batch.rekeyed.iter().cloned().collect();
+        let had: std::collections::HashSet<String> =
+            current.iter().map(|m| m.key.clone()).collect();
+        let mut out: Vec<Message> = Vec::new();
+        for mut m in current {
+            if let Some(to) = renames.get(&m.key) {
+                if had.contains(to) {
+                    continue;
+                }
+                m.key.clone_from(to);
+            }
+            out.push(m);
+        }
+        out.retain(|m| {
+            !batch
+                .removed
+                .iter()
+                .any(|(c, k)| *c == m.conversation_id && *k == m.key)
+        });
+        for m in &batch.messages {
+            out.retain(|x| x.key != m.key);
+            out.push(m.clone());
+        }
+        out
+    }
+
+    fn echo_then_confirm() -> Vec<ClientEvent> {
+        vec![
+            changed(Applied {
+                messages: vec![msg("ck1", DeliveryState::Queued)],
+                ..Default::default()
+            }),
+            changed(Applied {
+                messages: vec![msg("s-1", DeliveryState::Sent)],
+                rekeyed: vec![("ck1".into(), "s-1".into())],
+                ..Default::default()
+            }),
+        ]
+    }
+
+    #[test]
+    fn test_an_echo_confirmed_within_one_frame_reaches_the_ui_once() {
+        let batch = frame(echo_then_confirm());
+        let shown = apply(Vec::new(), &batch);
+        assert_eq!(shown.len(), 1, "{shown:?}");
+        assert_eq!(shown[0].key, "s-1");
+        assert_eq!(shown[0].state, DeliveryState::Sent);
+    }
+
+    #[test]
+    fn test_a_frame_reads_the_same_as_its_changes_applied_one_by_one() {
+        let events = || {
+            let mut e = echo_then_confirm();
+            // Then the server's key changes once more, and a queued echo is cancelled.
+            e.push(changed(Applied {
+                messages: vec![msg("ck2", DeliveryState::Queued)],
+                ..Default::default()
+            }));
+            e.push(changed(Applied {
+                rekeyed: vec![("s-1".into(), "s-2".into())],
+                messages: vec![msg("s-2", DeliveryState::Delivered)],
+                ..Default::default()
+            }));
+            e.push(changed(Applied {
+                removed_messages: vec![("g:1".into(), "ck2".into())],
+                ..Default::default()
+            }));
+            e
+        };
+        let coalesced = apply(Vec::new(), &frame(events()));
+        let mut one_by_one = Vec::new();
+        for ev in events() {
+            one_by_one = apply(one_by_one, &frame(vec![ev]));
+        }
+        assert_eq!(coalesced, one_by_one);
+        assert_eq!(coalesced.len(), 1);
+        assert_eq!(coalesced[0].key, "s-2");
     }
 }

@@ -97,6 +97,21 @@ describe("batch merge", () => {
     expect(out.map((x) => [x.key, x.state])).toEqual([["srv", "sent"]]);
   });
 
+  it("shows a reply once when its echo and its server copy come in one batch", () => {
+    const list = [m("a", 1)];
+    const out = applyBatch(
+      list,
+      "c",
+      emptyBatch({
+        messages: [m("local", 2, { clientKey: "local", state: "queued" }), m("srv", 2, { clientKey: "local", state: "sent" })],
+      }),
+    );
+    expect(out.map((x) => [x.key, x.state])).toEqual([
+      ["a", list[0]!.state],
+      ["srv", "sent"],
+    ]);
+  });
+
   it("updates by key, keeps time order, ignores other conversations, applies removals", () => {
     const list = [m("a", 1), m("b", 3)];
     const out = applyBatch(

@@ -53,12 +53,18 @@ export function applyBatch(current: Message[], conversationId: string, batch: Ui
     const g = new Set(gone);
     next = next.filter((m) => !g.has(m.key));
   }
-  const mine = batch.messages.filter((m) => m.conversationId === conversationId);
+  let mine = batch.messages.filter((m) => m.conversationId === conversationId);
   if (mine.length) {
-    // A server copy that carries our client key replaces the local echo.
-    const clientKeys = new Set(mine.map((m) => m.clientKey).filter((k): k is string => !!k));
-    const keys = new Set(mine.map((m) => m.key));
-    if (clientKeys.size) next = next.filter((m) => keys.has(m.key) || !(m.clientKey && clientKeys.has(m.clientKey) && m.key === m.clientKey));
+    // A server copy that carries our client key replaces the local echo, whether the echo is
+    // shown already or comes in the same batch.
+    const confirmed = new Set(
+      mine.filter((m) => m.clientKey && m.key !== m.clientKey).map((m) => m.clientKey as string),
+    );
+    if (confirmed.size) {
+      const settledEcho = (m: Message) => !!m.clientKey && m.key === m.clientKey && confirmed.has(m.clientKey);
+      next = next.filter((m) => !settledEcho(m));
+      mine = mine.filter((m) => !settledEcho(m));
+    }
     next = mergeMessages(next, mine);
   }
   return next;
