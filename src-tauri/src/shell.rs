@@ -613,9 +613,14 @@ pub fn queued_len(outbox: &[parley_core::store::OutboxItem]) -> u32 {
 /// beside the confirmed copy), a later removal takes it out, and rekeys chain.
 fn merge_messages(batch: &mut UiBatch, applied: &parley_core::Applied) {
     for (from, to) in &applied.rekeyed {
-        for m in &mut batch.messages {
-            if m.key == *from {
-                m.key.clone_from(to);
+        if batch.messages.iter().any(|m| m.key == *to) {
+            // The server copy is in the batch already: the echo goes.
+            batch.messages.retain(|m| m.key != *from);
+        } else {
+            for m in &mut batch.messages {
+                if m.key == *from {
+                    m.key.clone_from(to);
+                }
             }
         }
         for r in &mut batch.rekeyed {
@@ -704,34 +709,6 @@ mod tests {
         batch
     }
 
-    /// What the UI does with a batch (timeline.ts `applyBatch`): rekeys, removals, messages.
-    fn apply(current: Vec<Message>, batch: &UiBatch) -> Vec<Message> {
-        let renames: HashMap<_, _> = batch.rekeyed.iter().cloned().collect();
-        let had: std::collections::HashSet<String> =
-            current.iter().map(|m| m.key.clone()).collect();
-        let mut out: Vec<Message> = Vec::new();
-        for mut m in current {
-            if let Some(to) = renames.get(&m.key) {
-                if had.contains(to) {
-                    continue;
-                }
-                m.key.clone_from(to);
-            }
-            out.push(m);
-        }
-        out.retain(|m| {
-            !batch
-                .removed
-                .iter()
-                .any(|(c, k)| *c == m.conversation_id && *k == m.key)
-        });
-        for m in &batch.messages {
-            out.retain(|x| x.key != m.key);
-            out.push(m.clone());
-        }
-        out
-    }
-
     fn echo_then_confirm() -> Vec<ClientEvent> {
         vec![
             changed(Applied {
@@ -746,42 +723,85 @@ mod tests {
         ]
     }
 
-    #[test]
-    fn test_an_echo_confirmed_within_one_frame_reaches_the_ui_once() {
-        let batch = frame(echo_then_confirm());
-        let shown = apply(Vec::new(), &batch);
-        assert_eq!(shown.len(), 1, "{shown:?}");
-        assert_eq!(shown[0].key, "s-1");
-        assert_eq!(shown[0].state, DeliveryState::Sent);
+    /// The UI applies rekeys, then removals, then messages (timeline.ts `applyBatch`): no
+    /// message of the batch may sit under a key the batch renames or removes.
+    fn assert_consistent(batch: &UiBatch) {
+        for m in &batch.messages {
+            assert!(
+                !batch.rekeyed.iter().any(|(from, _)| *from == m.key),
+                "{} is renamed by the same batch: {batch:?}",
+                m.key
+            );
+            assert!(
+                !batch.removed.iter().any(|(_, k)| *k == m.key),
+                "{} is removed by the same batch: {batch:?}",
+                m.key
+            );
+        }
     }
 
     #[test]
-    fn test_a_frame_reads_the_same_as_its_changes_applied_one_by_one() {
-        let events = || {
-            let mut e = echo_then_confirm();
-            // Then the server's key changes once more, and a queued echo is cancelled.
-            e.push(changed(Applied {
-                messages: vec![msg("ck2", DeliveryState::Queued)],
-                ..Default::default()
-            }));
-            e.push(changed(Applied {
-                rekeyed: vec![("s-1".into(), "s-2".into())],
-                messages: vec![msg("s-2", DeliveryState::Delivered)],
-                ..Default::default()
-            }));
-            e.push(changed(Applied {
-                removed_messages: vec![("g:1".into(), "ck2".into())],
-                ..Default::default()
-            }));
-            e
-        };
-        let coalesced = apply(Vec::new(), &frame(events()));
-        let mut one_by_one = Vec::new();
-        for ev in events() {
-            one_by_one = apply(one_by_one, &frame(vec![ev]));
-        }
-        assert_eq!(coalesced, one_by_one);
-        assert_eq!(coalesced.len(), 1);
-        assert_eq!(coalesced[0].key, "s-2");
+    fn test_an_echo_confirmed_within_one_frame_reaches_the_ui_once() {
+        let batch = frame(echo_then_confirm());
+        assert_consistent(&batch);
+        let shown: Vec<_> = batch
+            .messages
+            .iter()
+            .map(|m| (m.key.as_str(), m.state))
+            .collect();
+        assert_eq!(shown, [("s-1", DeliveryState::Sent)]);
+        assert_eq!(batch.rekeyed, [("ck1".to_owned(), "s-1".to_owned())]);
+    }
+
+    #[test]
+    fn test_a_server_copy_before_the_confirmation_in_one_frame_is_kept_once() {
+        let mut events = vec![changed(Applied {
+            messages: vec![msg("ck1", DeliveryState::Queued)],
+            ..Default::default()
+        })];
+        // The event stream's copy comes first, then the send queue's confirmation renames.
+        events.push(changed(Applied {
+            messages: vec![msg("s-1", DeliveryState::Sent)],
+            ..Default::default()
+        }));
+        events.push(changed(Applied {
+            rekeyed: vec![("ck1".into(), "s-1".into())],
+            ..Default::default()
+        }));
+        let batch = frame(events);
+        assert_consistent(&batch);
+        let keys: Vec<_> = batch.messages.iter().map(|m| m.key.as_str()).collect();
+        assert_eq!(keys, ["s-1"]);
+    }
+
+    #[test]
+    fn test_rekeys_chain_and_removals_win_within_one_frame() {
+        let mut events = echo_then_confirm();
+        events.push(changed(Applied {
+            messages: vec![msg("ck2", DeliveryState::Queued)],
+            ..Default::default()
+        }));
+        events.push(changed(Applied {
+            rekeyed: vec![("s-1".into(), "s-2".into())],
+            messages: vec![msg("s-2", DeliveryState::Delivered)],
+            ..Default::default()
+        }));
+        // The agent cancels the second queued message.
+        events.push(changed(Applied {
+            removed_messages: vec![("g:1".into(), "ck2".into())],
+            ..Default::default()
+        }));
+        let batch = frame(events);
+        assert_consistent(&batch);
+        let shown: Vec<_> = batch
+            .messages
+            .iter()
+            .map(|m| (m.key.as_str(), m.state))
+            .collect();
+        assert_eq!(shown, [("s-2", DeliveryState::Delivered)]);
+        // An echo shown before this frame still reaches its final key in one step.
+        assert!(batch
+            .rekeyed
+            .contains(&("ck1".to_owned(), "s-2".to_owned())));
     }
 }
