@@ -274,7 +274,8 @@ async fn raw_insert_same_table(rows: &[Message]) -> f64 {
             let mut n = (b * WRITER_MAX_BATCH + c * (4_000 / COLS)) as i64;
             qb.push_values(chunk, |mut q, m| {
                 stored_columns(&mut q, m);
-                q.push_bind(&m.text)
+                // search_text: '' for a message that is not HTML (the index reads `text`).
+                q.push_bind("")
                     .push_bind((m.created_at << 20) | (n & 0xf_ffff));
                 n += 1;
             });

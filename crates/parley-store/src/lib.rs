@@ -165,11 +165,22 @@ fn state_from(code: i64) -> DeliveryState {
     }
 }
 
+/// The text the search index gets: an HTML message's text without its tags, any other's as it is.
 fn search_text(m: &Message) -> String {
     if m.content_type == 3 {
         parley_core::model::strip_tags(&m.text)
     } else {
         m.text.clone()
+    }
+}
+
+/// The `search_text` column: [`search_text`] for an HTML message, '' for any other, whose
+/// `text` the index reads instead (migration 0009), so a message's text is stored once.
+fn stored_search_text(m: &Message) -> String {
+    if m.content_type == 3 {
+        search_text(m)
+    } else {
+        String::new()
     }
 }
 
@@ -277,7 +288,7 @@ macro_rules! bind_message_columns {
             .$bind(i64::from(m.direction == Direction::Outgoing))
             .$bind(state_code(m.state))
             .$bind(&m.client_key)
-            .$bind(search_text(m))
+            .$bind(stored_search_text(m))
     }};
 }
 
@@ -449,13 +460,31 @@ impl SqliteStore {
         .into_iter();
         let mut query = MatchQuery::default();
         for token in &tokens {
-            let word = if token.is_ascii() {
-                Some(token.to_ascii_lowercase())
+            let mut words = if token.is_ascii() {
+                vec![token.to_ascii_lowercase()]
             } else {
-                let mut words = probed.next().unwrap_or_default();
-                (words.len() == 1).then(|| words.remove(0))
+                probed.next().unwrap_or_default()
             };
-            let prefix = format!("\"{}\"*", token.replace('"', ""));
+            let word = (words.len() == 1).then(|| words.remove(0));
+            let prefix = if words.len() > 1 {
+                // A token the index cuts in several words: all of them, the last as a prefix
+                // (the index keeps no word positions, so there are no phrase queries).
+                let last = words.len() - 1;
+                let all: Vec<String> = words
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| {
+                        format!(
+                            "\"{}\"{}",
+                            w.replace('"', ""),
+                            if i == last { "*" } else { "" }
+                        )
+                    })
+                    .collect();
+                format!("({})", all.join(" AND "))
+            } else {
+                format!("\"{}\"*", token.replace('"', ""))
+            };
             let part = match word {
                 Some(word) => {
                     let (lo, hi) = terms::range(&word);
@@ -546,12 +575,11 @@ impl Tx<'_> {
     async fn write_terms(&mut self) -> StoreResult<()> {
         let odd = std::mem::take(&mut self.odd_texts);
         let texts: Vec<&str> = odd.iter().map(String::as_str).collect();
-        for words in terms::probe(&mut *self.conn, &texts)
-            .await
-            .map_err(map_err)?
-        {
-            self.terms.extend(words);
-        }
+        self.terms.extend(
+            terms::probe_distinct(&mut *self.conn, &texts)
+                .await
+                .map_err(map_err)?,
+        );
         let terms: Vec<String> = self.terms.drain().collect();
         for chunk in terms.chunks(VARS_PER_STATEMENT) {
             let mut q = sqlx::QueryBuilder::new("INSERT OR IGNORE INTO search_terms (term) ");
@@ -1972,45 +2000,103 @@ mod tests {
         );
     }
 
+    /// A cache as a Parley of migration `version` left it, at `path`.
+    async fn cache_at_version(path: &Path, version: i64) -> SqlitePool {
+        let old = sqlx::migrate::Migrator {
+            migrations: std::borrow::Cow::Owned(
+                MIGRATOR
+                    .migrations
+                    .iter()
+                    .filter(|m| m.version <= version)
+                    .cloned()
+                    .collect(),
+            ),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        let opts = SqliteConnectOptions::from_str("sqlite://")
+            .unwrap()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal);
+        let pool = SqlitePoolOptions::new().connect_with(opts).await.unwrap();
+        old.run(&pool).await.unwrap();
+        pool
+    }
+
     #[tokio::test]
-    async fn test_rows_from_before_time_ordered_rowids_are_renumbered_and_searchable() {
-        let s = SqliteStore::open_temporary().await.unwrap();
-        // Rows as an older Parley wrote them: small sequential rowids, FTS rows to match.
-        for (rowid, at, text) in [
-            (1, 300, "refund late"),
-            (2, 100, "refund early"),
-            (3, 200, "other"),
+    async fn test_an_older_cache_is_upgraded_renumbered_and_searchable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.sqlite");
+        let old = cache_at_version(&path, 3).await;
+        // Rows as an older Parley wrote them: small sequential rowids, the text searched
+        // (tags stripped for HTML) in `search_text`, the index reading it from there.
+        for (rowid, at, content_type, text, search) in [
+            (1, 300, 0, "refund late", "refund late"),
+            (2, 100, 0, "refund early", "refund early"),
+            (3, 200, 0, "other", "other"),
+            (
+                4,
+                400,
+                3,
+                "<b class=\"bold\">refund</b> html",
+                "refund html",
+            ),
         ] {
             sqlx::query(
                 "INSERT INTO messages (rowid, account, key, conversation_id, sender_id,
                     created_at, text, content_type, metadata, direction, state, search_text)
-                 VALUES (?, 'a', ?, 'g:1', 'u', ?, ?, 0, '{}', 0, 0, ?)",
+                 VALUES (?, 'a', ?, 'g:1', 'u', ?, ?, ?, '{}', 0, 0, ?)",
             )
             .bind(rowid)
             .bind(format!("k{rowid}"))
             .bind(at)
             .bind(text)
-            .bind(text)
-            .execute(s.pool())
+            .bind(content_type)
+            .bind(search)
+            .execute(&old)
             .await
             .unwrap();
         }
-        sqlx::raw_sql(include_str!(
-            "../migrations/0004_time_ordered_message_rowids.sql"
-        ))
-        .execute(s.pool())
-        .await
-        .unwrap();
-        let rowids: Vec<(i64, i64)> =
-            sqlx::query_as("SELECT created_at, rowid FROM messages ORDER BY rowid")
+        old.close().await;
+
+        let s = SqliteStore::open(&path).await.unwrap();
+        let rowids: Vec<(i64, String)> =
+            sqlx::query_as("SELECT created_at, search_text FROM messages ORDER BY rowid")
                 .fetch_all(s.pool())
                 .await
                 .unwrap();
-        let times: Vec<i64> = rowids.iter().map(|r| r.0).collect();
-        assert_eq!(times, [100, 200, 300], "rowid order is time order");
-        let hits = s.search("a", "refund", 10).await.unwrap();
-        let keys: Vec<&str> = hits.iter().map(|h| h.message.key.as_str()).collect();
-        assert_eq!(keys, ["k1", "k2"]);
+        assert_eq!(
+            rowids,
+            [
+                (100, String::new()),
+                (200, String::new()),
+                (300, String::new()),
+                (400, "refund html".to_owned())
+            ],
+            "rowid order is time order; only HTML keeps a search text of its own"
+        );
+        let keys = |hits: Vec<SearchHit>| -> Vec<String> {
+            hits.into_iter().map(|h| h.message.key).collect()
+        };
+        assert_eq!(
+            keys(s.search("a", "refund", 10).await.unwrap()),
+            ["k4", "k1", "k2"]
+        );
+        assert!(
+            keys(s.search("a", "bold", 10).await.unwrap()).is_empty(),
+            "markup is not searched"
+        );
+        // The upgraded index follows deletions and edits.
+        s.apply("a", vec![Change::DeleteMessage { key: "k1".into() }])
+            .await
+            .unwrap();
+        let mut edited = s.message("a", "k2").await.unwrap().unwrap();
+        edited.text = "changed".into();
+        s.apply("a", vec![Change::UpsertMessage(edited)])
+            .await
+            .unwrap();
+        assert_eq!(keys(s.search("a", "refund", 10).await.unwrap()), ["k4"]);
+        assert_eq!(keys(s.search("a", "chang", 10).await.unwrap()), ["k2"]);
     }
 
     #[tokio::test]
@@ -2170,6 +2256,33 @@ mod tests {
         let (indexed, ours) = index_and_vocabulary(&s).await;
         assert!(ours.is_empty(), "{ours:?}");
         assert_eq!(ours, indexed);
+    }
+
+    #[tokio::test]
+    async fn test_a_search_word_the_index_cuts_in_two_finds_the_message() {
+        // U+19B0 is a letter to Rust (so one search token) and a mark in SQLite's older
+        // Unicode tables, so a separator to the index (two words): the index keeps no positions, so
+        // the token must not become a phrase query.
+        let token = "ab\u{19b0}cd";
+        let mut conn = <SqliteConnection as sqlx::Connection>::connect("sqlite::memory:")
+            .await
+            .unwrap();
+        let words = terms::probe(&mut conn, &[token]).await.unwrap();
+        assert_eq!(words, [["ab", "cd"]], "the premise of this test");
+        let s = store_with_accounts(&["a"]).await;
+        let m = parley_core::store_suite::incoming(1, "k1", 1, &format!("see {token} here"));
+        let other = parley_core::store_suite::incoming(1, "k2", 2, "ab only");
+        s.apply(
+            "a",
+            vec![Change::UpsertMessage(m), Change::UpsertMessage(other)],
+        )
+        .await
+        .unwrap();
+        for q in [token, "ab\u{19b0}c"] {
+            let hits = s.search("a", q, 10).await.unwrap();
+            let keys: Vec<&str> = hits.iter().map(|h| h.message.key.as_str()).collect();
+            assert_eq!(keys, ["k1"], "searching {q:?}");
+        }
     }
 
     #[tokio::test]

@@ -54,22 +54,67 @@ pub async fn probe(
     if texts.is_empty() {
         return Ok(words);
     }
-    sqlx::query(
+    let Probed::PerText(rows) = scratch(conn, texts, Read::PerText).await? else {
+        unreachable!("a per-text read answers per text")
+    };
+    for (doc, term) in rows {
+        if let Some(slot) = usize::try_from(doc).ok().and_then(|d| words.get_mut(d)) {
+            slot.push(term);
+        }
+    }
+    Ok(words)
+}
+
+/// The index's words of all of `texts` together, each once, cut as [`probe`] cuts them. They
+/// leave SQLite as one JSON row: the thousands of (text, word) rows of a writer batch, each
+/// crossing sqlx's worker channel, cost more than the cutting (50 ms of a 5 000-message batch
+/// whose texts are one in ten not ASCII).
+pub async fn probe_distinct(
+    conn: &mut SqliteConnection,
+    texts: &[&str],
+) -> Result<Vec<String>, sqlx::Error> {
+    if texts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Probed::Distinct(json) = scratch(conn, texts, Read::Distinct).await? else {
+        unreachable!("a distinct read answers distinct words")
+    };
+    serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+/// What [`scratch`] reads of the texts it holds.
+enum Read {
+    /// (text index, word) in text order.
+    PerText,
+    /// Every word once, as a JSON array.
+    Distinct,
+}
+
+enum Probed {
+    PerText(Vec<(i64, String)>),
+    Distinct(String),
+}
+
+/// `texts` in the scratch table (rowid = their index), `read` from it, all undone after.
+async fn scratch(
+    conn: &mut SqliteConnection,
+    texts: &[&str],
+    read: Read,
+) -> Result<Probed, sqlx::Error> {
+    for create in [
         "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_probe \
          USING fts5(t, tokenize = 'unicode61 remove_diacritics 2')",
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
         "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_probe_words \
          USING fts5vocab('temp', 'fts_probe', 'instance')",
-    )
-    .execute(&mut *conn)
-    .await?;
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_probe_terms \
+         USING fts5vocab('temp', 'fts_probe', 'row')",
+    ] {
+        sqlx::query(create).execute(&mut *conn).await?;
+    }
     sqlx::query("SAVEPOINT fts_probe")
         .execute(&mut *conn)
         .await?;
-    let result = probe_in_savepoint(conn, texts, &mut words).await;
+    let result = fill_and_read(conn, texts, read).await;
     // Undo the rows whatever happened; the savepoint's own errors only matter when the probe
     // itself went well.
     let undone = async {
@@ -79,16 +124,16 @@ pub async fn probe(
         sqlx::query("RELEASE fts_probe").execute(&mut *conn).await
     }
     .await;
-    result?;
+    let out = result?;
     undone?;
-    Ok(words)
+    Ok(out)
 }
 
-async fn probe_in_savepoint(
+async fn fill_and_read(
     conn: &mut SqliteConnection,
     texts: &[&str],
-    words: &mut [Vec<String>],
-) -> Result<(), sqlx::Error> {
+    read: Read,
+) -> Result<Probed, sqlx::Error> {
     for (n, chunk) in texts.chunks(PROBE_CHUNK).enumerate() {
         let first = n * PROBE_CHUNK;
         let mut q = sqlx::QueryBuilder::new("INSERT INTO temp.fts_probe (rowid, t) ");
@@ -98,16 +143,18 @@ async fn probe_in_savepoint(
         });
         q.build().execute(&mut *conn).await?;
     }
-    let rows: Vec<(i64, String)> =
-        sqlx::query_as("SELECT doc, term FROM temp.fts_probe_words ORDER BY doc, col, offset")
-            .fetch_all(&mut *conn)
-            .await?;
-    for (doc, term) in rows {
-        if let Some(slot) = usize::try_from(doc).ok().and_then(|d| words.get_mut(d)) {
-            slot.push(term);
-        }
-    }
-    Ok(())
+    Ok(match read {
+        Read::PerText => Probed::PerText(
+            sqlx::query_as("SELECT doc, term FROM temp.fts_probe_words ORDER BY doc, col, offset")
+                .fetch_all(&mut *conn)
+                .await?,
+        ),
+        Read::Distinct => Probed::Distinct(
+            sqlx::query_scalar("SELECT json_group_array(term) FROM temp.fts_probe_terms")
+                .fetch_one(&mut *conn)
+                .await?,
+        ),
+    })
 }
 
 /// The half-open range of words starting with `prefix`, for `term >= lo AND term < hi`.
@@ -163,5 +210,46 @@ mod tests {
         let again = probe(&mut conn, &["Ünïcödé"]).await.unwrap();
         assert_eq!(again, [["unicode"]]);
         sqlx::query("COMMIT").execute(&mut conn).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn test_distinct_probe_names_every_word_of_the_texts_once() {
+        let mut conn = SqliteConnection::connect("sqlite::memory:").await.unwrap();
+        let texts = [
+            "Café ΟΔΟΣ café",
+            "great\u{1f44d}thanks\u{1f642}",
+            "",
+            "ORDER 123 Ünïcödé",
+        ];
+        let mut words = probe_distinct(&mut conn, &texts).await.unwrap();
+        words.sort();
+        let mut expected: Vec<String> = probe(&mut conn, &texts)
+            .await
+            .unwrap()
+            .into_iter()
+            .flatten()
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        expected.sort();
+        assert_eq!(words, expected);
+        assert_eq!(
+            words,
+            [
+                "123",
+                "cafe",
+                "great",
+                "order",
+                "thanks\u{1f642}",
+                "unicode",
+                "οδοσ"
+            ]
+        );
+        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM temp.fts_probe")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(left, 0);
+        assert!(probe_distinct(&mut conn, &[]).await.unwrap().is_empty());
     }
 }
