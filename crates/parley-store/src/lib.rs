@@ -557,10 +557,36 @@ async fn rebuild_terms(conn: &mut SqliteConnection) -> StoreResult<()> {
     Ok(())
 }
 
+/// The number the messages of `account` carry in `account_no` (migration 0010), given to it
+/// on its first write. Inside the writer's transaction: a number handed out in a batch that is
+/// rolled back is taken back with it.
+async fn account_no(conn: &mut SqliteConnection, account: &str) -> StoreResult<i64> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT no FROM account_numbers WHERE account = ?")
+        .bind(account)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(map_err)?;
+    match found {
+        Some(no) => Ok(no),
+        None => sqlx::query_scalar("INSERT INTO account_numbers (account) VALUES (?) RETURNING no")
+            .bind(account)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(map_err),
+    }
+}
+
+/// `messages.account_no` of the account bound at `?{at}`, for the queries outside a write.
+fn account_no_of(at: usize) -> String {
+    format!("(SELECT no FROM account_numbers WHERE account = ?{at})")
+}
+
 /// The work of one `apply` batch inside its transaction.
 struct Tx<'a> {
     conn: &'a mut SqliteConnection,
     account: &'a str,
+    /// `account`'s number, which its messages carry (see [`account_no`]).
+    account_no: i64,
     me: &'a str,
     applied: Applied,
     /// The words of the messages written in this transaction, for `search_terms`.
@@ -653,9 +679,9 @@ impl Tx<'_> {
     }
 
     async fn load_msg(&mut self, key: &str) -> StoreResult<Option<Message>> {
-        let sql = format!("SELECT {MSG_COLS} FROM messages WHERE account = ? AND key = ?");
+        let sql = format!("SELECT {MSG_COLS} FROM messages WHERE account_no = ? AND key = ?");
         let row = sqlx::query(&sql)
-            .bind(self.account)
+            .bind(self.account_no)
             .bind(key)
             .fetch_optional(&mut *self.conn)
             .await
@@ -664,10 +690,11 @@ impl Tx<'_> {
     }
 
     async fn load_msg_by_client_key(&mut self, ck: &str) -> StoreResult<Option<Message>> {
-        let sql =
-            format!("SELECT {MSG_COLS} FROM messages WHERE account = ? AND client_key = ? LIMIT 1");
+        let sql = format!(
+            "SELECT {MSG_COLS} FROM messages WHERE account_no = ? AND client_key = ? LIMIT 1"
+        );
         let row = sqlx::query(&sql)
-            .bind(self.account)
+            .bind(self.account_no)
             .bind(ck)
             .fetch_optional(&mut *self.conn)
             .await
@@ -682,11 +709,11 @@ impl Tx<'_> {
             let q = sqlx::query(
                 "INSERT INTO messages (key, conversation_id, sender_id, created_at, text,
                     content_type, metadata, attachment, direction, state, client_key,
-                    search_text, account, rowid)
+                    search_text, account_no, rowid)
                  VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             );
             match bind_message(q, m)
-                .bind(self.account)
+                .bind(self.account_no)
                 .bind(next_rowid(m.created_at))
                 .execute(&mut *self.conn)
                 .await
@@ -708,10 +735,10 @@ impl Tx<'_> {
             "UPDATE messages SET key = ?, conversation_id = ?, sender_id = ?, created_at = ?,
                 text = ?, content_type = ?, metadata = ?, attachment = ?, direction = ?,
                 state = ?, client_key = ?, search_text = ?
-             WHERE account = ? AND key = ?",
+             WHERE account_no = ? AND key = ?",
         );
         bind_message(q, m)
-            .bind(self.account)
+            .bind(self.account_no)
             .bind(old_key)
             .execute(&mut *self.conn)
             .await
@@ -720,8 +747,8 @@ impl Tx<'_> {
     }
 
     async fn delete_msg(&mut self, key: &str) -> StoreResult<bool> {
-        let r = sqlx::query("DELETE FROM messages WHERE account = ? AND key = ?")
-            .bind(self.account)
+        let r = sqlx::query("DELETE FROM messages WHERE account_no = ? AND key = ?")
+            .bind(self.account_no)
             .bind(key)
             .execute(&mut *self.conn)
             .await
@@ -826,8 +853,8 @@ impl Tx<'_> {
         }
         let client_keys: Vec<&str> = client_keys.into_iter().collect();
         for chunk in client_keys.chunks(VARS_PER_STATEMENT) {
-            let mut q = sqlx::QueryBuilder::new("SELECT 1 FROM messages WHERE account = ");
-            q.push_bind(self.account).push(" AND client_key IN (");
+            let mut q = sqlx::QueryBuilder::new("SELECT 1 FROM messages WHERE account_no = ");
+            q.push_bind(self.account_no).push(" AND client_key IN (");
             let mut sep = q.separated(", ");
             for v in chunk {
                 sep.push_bind(*v);
@@ -860,11 +887,11 @@ impl Tx<'_> {
             let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO messages (key, conversation_id, sender_id, created_at, text,
                     content_type, metadata, attachment, direction, state, client_key,
-                    search_text, account, rowid) ",
+                    search_text, account_no, rowid) ",
             );
             q.push_values(chunk, |mut b, m| {
                 bind_message_columns!(b, push_bind, m)
-                    .push_bind(self.account)
+                    .push_bind(self.account_no)
                     .push_bind(next_rowid(m.created_at));
             });
             match q.build().execute(&mut *self.conn).await {
@@ -1071,15 +1098,15 @@ impl Tx<'_> {
             }
             Change::RemoveConversation { id } => {
                 let keys: Vec<String> = sqlx::query_scalar(
-                    "SELECT key FROM messages WHERE account = ? AND conversation_id = ?",
+                    "SELECT key FROM messages WHERE account_no = ? AND conversation_id = ?",
                 )
-                .bind(self.account)
+                .bind(self.account_no)
                 .bind(&id)
                 .fetch_all(&mut *self.conn)
                 .await
                 .map_err(map_err)?;
-                sqlx::query("DELETE FROM messages WHERE account = ? AND conversation_id = ?")
-                    .bind(self.account)
+                sqlx::query("DELETE FROM messages WHERE account_no = ? AND conversation_id = ?")
+                    .bind(self.account_no)
                     .bind(&id)
                     .execute(&mut *self.conn)
                     .await
@@ -1128,13 +1155,15 @@ impl Tx<'_> {
                 if let Some(mut m) = self.load_msg(&key).await? {
                     if state > m.state {
                         m.state = state;
-                        sqlx::query("UPDATE messages SET state = ? WHERE account = ? AND key = ?")
-                            .bind(state_code(state))
-                            .bind(self.account)
-                            .bind(&key)
-                            .execute(&mut *self.conn)
-                            .await
-                            .map_err(map_err)?;
+                        sqlx::query(
+                            "UPDATE messages SET state = ? WHERE account_no = ? AND key = ?",
+                        )
+                        .bind(state_code(state))
+                        .bind(self.account_no)
+                        .bind(&key)
+                        .execute(&mut *self.conn)
+                        .await
+                        .map_err(map_err)?;
                         self.applied.messages.push(m);
                     }
                 }
@@ -1145,13 +1174,13 @@ impl Tx<'_> {
             } => {
                 let sql = format!(
                     "UPDATE messages SET state = ?1
-                     WHERE account = ?2 AND conversation_id = ?3 AND direction = 1
+                     WHERE account_no = ?2 AND conversation_id = ?3 AND direction = 1
                        AND state >= ?4 AND state < ?1
                      RETURNING {MSG_COLS}"
                 );
                 let rows = sqlx::query(&sql)
                     .bind(state_code(state))
-                    .bind(self.account)
+                    .bind(self.account_no)
                     .bind(&conversation_id)
                     .bind(state_code(DeliveryState::Sent))
                     .fetch_all(&mut *self.conn)
@@ -1301,13 +1330,15 @@ impl Tx<'_> {
                 if let Some(mut m) = self.load_msg(&client_key).await? {
                     if m.state != state {
                         m.state = state;
-                        sqlx::query("UPDATE messages SET state = ? WHERE account = ? AND key = ?")
-                            .bind(state_code(state))
-                            .bind(self.account)
-                            .bind(&client_key)
-                            .execute(&mut *self.conn)
-                            .await
-                            .map_err(map_err)?;
+                        sqlx::query(
+                            "UPDATE messages SET state = ? WHERE account_no = ? AND key = ?",
+                        )
+                        .bind(state_code(state))
+                        .bind(self.account_no)
+                        .bind(&client_key)
+                        .execute(&mut *self.conn)
+                        .await
+                        .map_err(map_err)?;
                         self.applied.messages.push(m);
                     }
                 }
@@ -1363,9 +1394,16 @@ impl Tx<'_> {
             Change::ClearCache => {
                 // Queued messages keep their echo and their conversation: nothing the agent
                 // wrote is lost; the next sync brings the rest back.
+                sqlx::query(
+                    "DELETE FROM messages WHERE account_no = ?1 AND (client_key IS NULL OR
+                        client_key NOT IN (SELECT client_key FROM outbox WHERE account = ?2))",
+                )
+                .bind(self.account_no)
+                .bind(self.account)
+                .execute(&mut *self.conn)
+                .await
+                .map_err(map_err)?;
                 for sql in [
-                    "DELETE FROM messages WHERE account = ?1 AND (client_key IS NULL OR
-                        client_key NOT IN (SELECT client_key FROM outbox WHERE account = ?1))",
                     "DELETE FROM conversations WHERE account = ?1 AND
                         id NOT IN (SELECT conversation_id FROM outbox WHERE account = ?1)",
                     "DELETE FROM contacts WHERE account = ?1",
@@ -1494,8 +1532,16 @@ impl Store for SqliteStore {
     async fn remove_account(&self, account: &str) -> StoreResult<()> {
         let _w = self.writer.lock().await;
         let mut tx = self.pool.begin().await.map_err(map_err)?;
+        sqlx::query(&format!(
+            "DELETE FROM messages WHERE account_no = {}",
+            account_no_of(1)
+        ))
+        .bind(account)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
         for table in [
-            "messages",
+            "account_numbers",
             "conversations",
             "contacts",
             "outbox",
@@ -1539,9 +1585,18 @@ impl Store for SqliteStore {
             .execute(&mut **conn)
             .await
             .map_err(map_err)?;
+        let account_no = match account_no(conn, account).await {
+            Ok(no) => no,
+            Err(e) => {
+                // The connection is closed, not pooled (see `OpenTx`).
+                let _ = sqlx::query("ROLLBACK").execute(&mut **conn).await;
+                return Err(e);
+            }
+        };
         let mut t = Tx {
             conn,
             account,
+            account_no,
             me: &me,
             applied: Applied::default(),
             terms: HashSet::new(),
@@ -1659,17 +1714,17 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> StoreResult<Vec<Message>> {
         let (t, k) = before.unwrap_or((i64::MAX, String::new()));
+        let account_no = account_no_of(1);
         let sql = format!(
             "SELECT {MSG_COLS} FROM messages
-             WHERE account = ? AND conversation_id = ?
-               AND (created_at < ? OR (created_at = ? AND key < ?) OR ? = 1)
-             ORDER BY created_at DESC, key DESC LIMIT ?"
+             WHERE account_no = {account_no} AND conversation_id = ?2
+               AND (created_at < ?3 OR (created_at = ?3 AND key < ?4) OR ?5 = 1)
+             ORDER BY created_at DESC, key DESC LIMIT ?6"
         );
         let unbounded = i64::from(t == i64::MAX);
         let mut rows: Vec<Message> = sqlx::query(&sql)
             .bind(account)
             .bind(conversation_id)
-            .bind(t)
             .bind(t)
             .bind(&k)
             .bind(unbounded)
@@ -1685,7 +1740,10 @@ impl Store for SqliteStore {
     }
 
     async fn message(&self, account: &str, key: &str) -> StoreResult<Option<Message>> {
-        let sql = format!("SELECT {MSG_COLS} FROM messages WHERE account = ? AND key = ?");
+        let sql = format!(
+            "SELECT {MSG_COLS} FROM messages WHERE account_no = {} AND key = ?2",
+            account_no_of(1)
+        );
         let row = sqlx::query(&sql)
             .bind(account)
             .bind(key)
@@ -1718,9 +1776,10 @@ impl Store for SqliteStore {
                     ORDER BY f.rowid DESC) FILTER (WHERE m.key IS NOT NULL)
              FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ({})
                    AND rowid < ?{below_at} ORDER BY rowid DESC LIMIT ?{page_at}) AS f
-             LEFT JOIN messages m ON m.rowid = f.rowid AND m.account = ?{account_at}
-             LEFT JOIN conversations c ON c.account = m.account AND c.id = m.conversation_id",
-            q.sql
+             LEFT JOIN messages m ON m.rowid = f.rowid AND m.account_no = {account_no}
+             LEFT JOIN conversations c ON c.account = ?{account_at} AND c.id = m.conversation_id",
+            q.sql,
+            account_no = account_no_of(account_at),
         );
         let mut conn = self.pool.acquire().await.map_err(map_err)?;
         let mut below = i64::MAX;
@@ -1977,9 +2036,9 @@ mod tests {
         let s = SqliteStore::open_temporary().await.unwrap();
         let insert = |key: &'static str| {
             sqlx::query(
-                "INSERT INTO messages (rowid, account, key, conversation_id, sender_id,
+                "INSERT INTO messages (rowid, account_no, key, conversation_id, sender_id,
                     created_at, text, content_type, metadata, direction, state, search_text)
-                 VALUES (42, 'a', ?, 'g:1', 'u', 1, '', 0, '{}', 0, 0, '')",
+                 VALUES (42, 1, ?, 'g:1', 'u', 1, '', 0, '{}', 0, 0, '')",
             )
             .bind(key)
         };
@@ -1987,9 +2046,9 @@ mod tests {
         let e = insert("k2").execute(s.pool()).await.unwrap_err();
         assert!(is_rowid_clash(&e), "{e}");
         let other = sqlx::query(
-            "INSERT INTO messages (rowid, account, key, conversation_id, sender_id,
+            "INSERT INTO messages (rowid, account_no, key, conversation_id, sender_id,
                 created_at, text, content_type, metadata, direction, state, search_text)
-             VALUES (43, 'a', 'k1', 'g:1', 'u', 1, '', 0, '{}', 0, 0, '')",
+             VALUES (43, 1, 'k1', 'g:1', 'u', 1, '', 0, '{}', 0, 0, '')",
         )
         .execute(s.pool())
         .await
@@ -2057,6 +2116,15 @@ mod tests {
             .await
             .unwrap();
         }
+        // Another account's message under the same key (two agents of one app).
+        sqlx::query(
+            "INSERT INTO messages (rowid, account, key, conversation_id, sender_id,
+                created_at, text, content_type, metadata, direction, state, search_text)
+             VALUES (5, 'b', 'k1', 'g:1', 'u', 250, 'refund b', 0, '{}', 0, 0, 'refund b')",
+        )
+        .execute(&old)
+        .await
+        .unwrap();
         old.close().await;
 
         let s = SqliteStore::open(&path).await.unwrap();
@@ -2070,6 +2138,7 @@ mod tests {
             [
                 (100, String::new()),
                 (200, String::new()),
+                (250, String::new()),
                 (300, String::new()),
                 (400, "refund html".to_owned())
             ],
@@ -2086,6 +2155,17 @@ mod tests {
             keys(s.search("a", "bold", 10).await.unwrap()).is_empty(),
             "markup is not searched"
         );
+        // Each account's messages stay its own under their account numbers.
+        assert_eq!(
+            s.message("b", "k1").await.unwrap().unwrap().text,
+            "refund b"
+        );
+        assert_eq!(
+            s.message("a", "k1").await.unwrap().unwrap().text,
+            "refund late"
+        );
+        assert_eq!(keys(s.search("b", "refund", 10).await.unwrap()), ["k1"]);
+        assert_eq!(s.timeline("b", "g:1", None, 10).await.unwrap().len(), 1);
         // The upgraded index follows deletions and edits.
         s.apply("a", vec![Change::DeleteMessage { key: "k1".into() }])
             .await
