@@ -146,6 +146,8 @@ pub struct Sandbox {
     tasks: Vec<JoinHandle<()>>,
     /// Seeding time, for reports.
     pub seed_duration: Duration,
+    /// Keeps the in-memory database alive (see [`db::open`]); dropped with the sandbox.
+    _memory_keeper: Option<std::sync::Mutex<sqlx::SqliteConnection>>,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -184,7 +186,7 @@ impl Sandbox {
             .clone()
             .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
 
-        let db = db::open(config.data_dir.as_deref()).await?;
+        let (db, memory_keeper) = db::open(config.data_dir.as_deref()).await?;
 
         let (mqtt_host, mqtt_port) = match &config.broker {
             BrokerConfig::Embedded(addr) => {
@@ -300,6 +302,7 @@ impl Sandbox {
             shutdown: Some(shutdown_tx),
             tasks,
             seed_duration,
+            _memory_keeper: memory_keeper,
         })
     }
 
