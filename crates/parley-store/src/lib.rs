@@ -185,7 +185,7 @@ fn stored_search_text(m: &Message) -> String {
 }
 
 /// The words `search_text(m)` gives the index, into the search vocabulary: ASCII text's
-/// now, any other text into `odd` for [`terms::probe`].
+/// now, any other text into `odd` for [`terms::probe_distinct`].
 fn collect_terms(m: &Message, out: &mut HashSet<String>, odd: &mut Vec<String>) {
     let text = if m.content_type == 3 {
         std::borrow::Cow::Owned(search_text(m))
@@ -591,7 +591,7 @@ struct Tx<'a> {
     applied: Applied,
     /// The words of the messages written in this transaction, for `search_terms`.
     terms: HashSet<String>,
-    /// Their texts SQLite must cut ([`terms::probe`]) before `terms` is complete.
+    /// Their texts SQLite must cut ([`terms::probe_distinct`]) before `terms` is complete.
     odd_texts: Vec<String>,
 }
 
@@ -740,6 +740,17 @@ impl Tx<'_> {
         bind_message(q, m)
             .bind(self.account_no)
             .bind(old_key)
+            .execute(&mut *self.conn)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn write_msg_state(&mut self, key: &str, state: DeliveryState) -> StoreResult<()> {
+        sqlx::query("UPDATE messages SET state = ? WHERE account_no = ? AND key = ?")
+            .bind(state_code(state))
+            .bind(self.account_no)
+            .bind(key)
             .execute(&mut *self.conn)
             .await
             .map_err(map_err)?;
@@ -1155,15 +1166,7 @@ impl Tx<'_> {
                 if let Some(mut m) = self.load_msg(&key).await? {
                     if state > m.state {
                         m.state = state;
-                        sqlx::query(
-                            "UPDATE messages SET state = ? WHERE account_no = ? AND key = ?",
-                        )
-                        .bind(state_code(state))
-                        .bind(self.account_no)
-                        .bind(&key)
-                        .execute(&mut *self.conn)
-                        .await
-                        .map_err(map_err)?;
+                        self.write_msg_state(&key, state).await?;
                         self.applied.messages.push(m);
                     }
                 }
@@ -1330,15 +1333,7 @@ impl Tx<'_> {
                 if let Some(mut m) = self.load_msg(&client_key).await? {
                     if m.state != state {
                         m.state = state;
-                        sqlx::query(
-                            "UPDATE messages SET state = ? WHERE account_no = ? AND key = ?",
-                        )
-                        .bind(state_code(state))
-                        .bind(self.account_no)
-                        .bind(&client_key)
-                        .execute(&mut *self.conn)
-                        .await
-                        .map_err(map_err)?;
+                        self.write_msg_state(&client_key, state).await?;
                         self.applied.messages.push(m);
                     }
                 }
